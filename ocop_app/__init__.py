@@ -1,0 +1,232 @@
+"""ocop-app: the OCOP programme (Mỗi xã một sản phẩm) for communes, districts and cities."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, jsonify, request, url_for
+from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, generate_csrf
+
+from . import database, workflow
+from .extensions import babel, csrf, db, login_manager, migrate
+from .permissions import policy_of
+from .rendering import is_htmx, render
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ("vi", "en")
+
+
+class DefaultConfig:
+    """Defaults; ``instance/config.py``, environment variables and ``test_config`` override them."""
+
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    BABEL_TRANSLATION_DIRECTORIES = "translations"
+    WTF_CSRF_TIME_LIMIT = None  # token lives as long as the session
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = dt.timedelta(hours=12)
+    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    PER_PAGE = 25
+    #: Rule set for new dossiers (``ocop_app/data/rule_sets.json``); None = the file's default.
+    OCOP_RULE_SET = None
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Application factory.
+
+    Configuration, later sources winning: :class:`DefaultConfig`,
+    ``instance/config.py`` (if present), ``DATABASE_URL`` and ``SECRET_KEY``
+    from the environment, then ``test_config``.
+    """
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_object(DefaultConfig)
+    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'ocop.sqlite3'}"
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if os.environ.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    if test_config is not None:
+        app.config.update(test_config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = database.normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _local_secret_key(Path(app.instance_path))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to continue.")
+    login_manager.login_message_category = "info"
+
+    from . import models  # noqa: F401  (register models with SQLAlchemy)
+    from .auth.views import bp as auth_bp
+    from .cli import register_cli
+    from .products.views import bp as products_bp
+    from .public.views import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(products_bp, url_prefix="/staff")
+    register_cli(app)
+
+    _install_hooks(app)
+    _install_template_helpers(app)
+    _install_error_handlers(app)
+    return app
+
+
+def _local_secret_key(instance: Path) -> str:
+    """A random key kept in ``instance/secret_key`` for development use."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _select_locale() -> str:
+    lang = request.cookies.get("lang")
+    if lang in LANGUAGES:
+        return lang
+    return "vi"
+
+
+@login_manager.user_loader
+def _load_user(ident: str):
+    from .models import User
+
+    try:
+        user_id, epoch = (int(x) for x in ident.split(":"))
+    except ValueError:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or user.session_epoch != epoch or not user.active:
+        return None
+    return user
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    from flask import flash, redirect
+
+    login_url = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    if request.headers.get("HX-Request") == "true":
+        response = jsonify(error="login required")
+        response.status_code = 401
+        response.headers["HX-Redirect"] = login_url
+        return response
+    if request.path.startswith("/api/"):
+        return jsonify(error="login required"), 401
+    flash(login_manager.login_message, "info")
+    return redirect(login_url)
+
+
+def _install_hooks(app: Flask) -> None:
+    @app.before_request
+    def _intent_and_access():
+        database.read_only_intent.set(request.method in ("GET", "HEAD", "OPTIONS"))
+        if request.endpoint is None:
+            return None  # 404/405 handled by Flask
+        if request.endpoint == "static":
+            return None
+        view = app.view_functions.get(request.endpoint)
+        policy = policy_of(view)
+        if policy is None:  # deny by default
+            from flask import abort
+
+            abort(403)
+        if policy.public:
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not policy.allows(current_user):
+            from flask import abort
+
+            abort(403)
+        return None
+
+    @app.after_request
+    def _headers(response):
+        response.headers.add("Vary", "HX-Request")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        return response
+
+    @app.teardown_request
+    def _reset_intent(exc):
+        database.read_only_intent.set(False)
+
+
+def _install_template_helpers(app: Flask) -> None:
+    from . import catalog
+
+    @app.context_processor
+    def _helpers():
+        return {
+            "wf": workflow,
+            "catalog": catalog,
+            "csrf_token": generate_csrf,
+            "current_lang": str(_select_locale()) if request else "vi",
+            "is_htmx": is_htmx,
+        }
+
+    app.jinja_env.filters["vdate"] = lambda d: format_date(d, "dd/MM/yyyy") if d else ""
+    app.jinja_env.filters["vdatetime"] = lambda d: format_datetime(d, "dd/MM/yyyy HH:mm") if d else ""
+    app.jinja_env.filters["vnum"] = lambda n, fmt="#,##0.##": format_decimal(n, fmt) if n is not None else ""
+    app.jinja_env.globals["stars_text"] = lambda n: "★" * int(n or 0)
+
+
+def _install_error_handlers(app: Flask) -> None:
+    messages = {
+        400: _l("The request could not be understood."),
+        403: _l("You are not allowed to do this."),
+        404: _l("Not found."),
+        405: _l("This method is not allowed here."),
+        409: _l("Someone else changed this in the meantime."),
+        413: _l("The upload is too large."),
+        422: _l("Please correct the highlighted fields."),
+    }
+
+    def handle(error):
+        code = getattr(error, "code", 500) or 500
+        message = getattr(error, "description", None)
+        if message is None or message == getattr(type(error), "description", None):
+            message = messages.get(code, message)  # werkzeug's English default → ours, translated
+        if request.path.startswith("/api/"):
+            return jsonify(error=str(message)), code
+        return render("errors/error.html", "errors/_error.html", status=code, code=code, message=message)
+
+    for code in (400, 403, 404, 405, 409, 413, 422):
+        app.register_error_handler(code, handle)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error):
+        db.session.rollback()
+        app.logger.warning("CSRF refused: %s %s", request.path, error.description)
+        message = _l("Your form has expired or was not sent from this site. Please reload the page and try again.")
+        return render("errors/error.html", "errors/_error.html", status=400, code=400, message=message)

@@ -1,0 +1,240 @@
+"""Demo data from real, public OCOP records.
+
+Sources (copied into ``ocop_app/data/`` from the project's reference folder,
+each row keeping its ``source_url``):
+
+- ``thach_that_communes.csv``: the 23 units of Thạch Thất district, Hà Nội,
+  before the 2025 reform (thachthat.hanoi.gov.vn).
+- ``ocop_products_real.csv``: 161 products with a published star rank →
+  loaded as *ranked* with that star.
+- ``ocop_products_partial.csv``: 53 products whose rank is unconfirmed →
+  loaded at an earlier stage: a district-council star not yet confirmed by
+  the city waits for the city; the others are spread over the earlier
+  stages so every queue has work.
+
+Household owners' names are placeholders in the source. A row without a
+producer gets the producer "Chủ thể chưa công bố" (not published) of its
+place. Loading twice changes nothing: every record is matched on its
+natural key first.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from . import catalog
+from .extensions import db
+from .models import AdminUnit, City, Commune, District, Producer, Product, StageEvent, User
+from .products.operations import place_product, search_text_for, utcnow
+from .text import slug
+from .workflow import Level, Role, Stage, Status
+
+DATA = Path(__file__).parent / "data"
+DEMO_PASSWORD = "ocop-demo"
+UNKNOWN_PRODUCER = "Chủ thể chưa công bố"
+HOME_CITY, HOME_DISTRICT = "Hà Nội", "Thạch Thất"
+
+PRODUCER_TYPES = {
+    "Doanh nghiệp": "enterprise",
+    "Hợp tác xã": "cooperative",
+    "Tổ hợp tác": "cooperative_group",
+    "Hộ kinh doanh": "household",
+    "Cơ sở sản xuất": "facility",
+}
+
+#: The source's product-group column → branch code (QĐ 26/2026, Phụ lục I).
+GROUP_BRANCH = {
+    "Thực phẩm": "food",
+    "Đồ uống": "beverage",
+    "Thảo dược / dược liệu": "herbal",
+    "Thủ công mỹ nghệ": "handicraft",
+    "Vải, may mặc": "handicraft",
+}
+
+UNIT_PREFIXES = {
+    Level.DISTRICT: ("Thành phố", "Thị xã", "Quận", "Huyện"),
+    Level.COMMUNE: ("Thị trấn", "Phường", "Xã"),
+}
+
+#: Earlier states that unconfirmed products without a star are spread over.
+EARLY_STATES = (
+    (Stage.REGISTERED, Status.AWAITING, Level.COMMUNE),
+    (Stage.REGISTERED, Status.AWAITING, Level.DISTRICT),
+    (Stage.TRAINED, Status.AWAITING, Level.DISTRICT),
+    (Stage.UPGRADED, Status.APPROVED, Level.DISTRICT),
+)
+
+
+@dataclass
+class LoadReport:
+    """Counts of records created by one run of :func:`load`."""
+
+    created: dict[str, int] = field(default_factory=dict)
+
+    def add(self, kind: str) -> None:
+        self.created[kind] = self.created.get(kind, 0) + 1
+
+    def __str__(self) -> str:
+        if not self.created:
+            return "nothing new (demo data already loaded)"
+        return ", ".join(f"{n} {kind}" for kind, n in sorted(self.created.items()))
+
+
+def _split_type(name: str, level: Level, default: str) -> tuple[str, str]:
+    """("Thị trấn Liên Nghĩa", commune) → ("Thị trấn", "Liên Nghĩa")."""
+    for prefix in UNIT_PREFIXES[level]:
+        if name.startswith(prefix + " "):
+            return prefix, name[len(prefix) + 1:]
+    return default, name
+
+
+class _Loader:
+    def __init__(self) -> None:
+        self.report = LoadReport()
+        self.password_hash = generate_password_hash(DEMO_PASSWORD)
+
+    # -- units -------------------------------------------------------------
+    def unit(self, cls, name: str, unit_type: str, parent: AdminUnit | None, source: str = "") -> AdminUnit:
+        stmt = select(cls).where(cls.name == name)
+        stmt = stmt.where(cls.parent_id == parent.id) if parent else stmt.where(cls.parent_id.is_(None))
+        found = db.session.scalars(stmt).first()
+        if found is None:
+            found = cls(name=name, unit_type=unit_type, parent=parent, slug=slug(name), source=source)
+            db.session.add(found)
+            db.session.flush()
+            self.report.add(f"{cls.__name__.lower()} units")
+        return found
+
+    def city(self, name: str) -> AdminUnit:
+        unit_type = "Thành phố" if name in ("Hà Nội", "Hồ Chí Minh", "Hải Phòng", "Đà Nẵng", "Cần Thơ", "Huế") else "Tỉnh"
+        return self.unit(City, name, unit_type, None)
+
+    def place(self, province: str, district: str, commune: str) -> AdminUnit:
+        unit = self.city(province)
+        district = district.split(" (")[0].strip()
+        if district:
+            dtype, dname = _split_type(district, Level.DISTRICT, "Huyện")
+            unit = self.unit(District, dname, dtype, unit)
+        if commune:
+            ctype, cname = _split_type(commune, Level.COMMUNE, "Xã")
+            unit = self.unit(Commune, cname, ctype, unit)
+        return unit
+
+    def home_units(self) -> tuple[AdminUnit, AdminUnit, list[AdminUnit]]:
+        city = self.city(HOME_CITY)
+        district = self.unit(District, HOME_DISTRICT, "Huyện", city)
+        communes = []
+        with (DATA / "thach_that_communes.csv").open(encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                communes.append(self.unit(Commune, row["name"], row["unit_type"], district, row["source_url"]))
+        return city, district, communes
+
+    # -- users -------------------------------------------------------------
+    def user(self, username: str, full_name: str, role: Role, unit: AdminUnit | None) -> User:
+        found = db.session.scalars(select(User).where(User.username == username)).first()
+        if found is None:
+            found = User(username=username, full_name=full_name, role=role.value, unit=unit,
+                         password_hash=self.password_hash, active=True)
+            db.session.add(found)
+            self.report.add("users")
+        return found
+
+    def users(self, city, district, communes) -> None:
+        self.user("admin", "Quản trị hệ thống", Role.ADMIN, None)
+        for commune in communes:
+            label = f"{commune.unit_type} {commune.name}"
+            self.user(f"xa.{commune.slug}", f"Cán bộ {label}", Role.COMMUNE_STAFF, commune)
+            self.user(f"xa.{commune.slug}.duyet", f"Lãnh đạo {label}", Role.COMMUNE_APPROVER, commune)
+        self.user("huyen.canbo", "Cán bộ OCOP huyện Thạch Thất", Role.DISTRICT_STAFF, district)
+        self.user("huyen.duyet", "Lãnh đạo UBND huyện Thạch Thất", Role.DISTRICT_APPROVER, district)
+        self.user("huyen.duyet2", "Phó Chủ tịch UBND huyện Thạch Thất", Role.DISTRICT_APPROVER, district)
+        for i in (1, 2, 3):
+            self.user(f"huyen.hoidong{i}", f"Thành viên hội đồng cấp huyện {i}", Role.DISTRICT_COUNCIL, district)
+        self.user("tp.canbo", "Cán bộ OCOP thành phố Hà Nội", Role.CITY_STAFF, city)
+        self.user("tp.duyet", "Lãnh đạo UBND thành phố Hà Nội", Role.CITY_APPROVER, city)
+        for i in (1, 2, 3):
+            self.user(f"tp.hoidong{i}", f"Thành viên hội đồng cấp thành phố {i}", Role.CITY_COUNCIL, city)
+
+    # -- products ----------------------------------------------------------
+    def producer(self, name: str, type_: str, unit: AdminUnit) -> Producer:
+        name = name.strip() or UNKNOWN_PRODUCER
+        found = db.session.scalars(
+            select(Producer).where(Producer.unit_id == unit.id, Producer.name == name)
+        ).first()
+        if found is None:
+            found = Producer(name=name, type=PRODUCER_TYPES.get(type_.strip()), unit=unit)
+            db.session.add(found)
+            db.session.flush()
+            self.report.add("producers")
+        return found
+
+    def product(self, row: dict, state: tuple[Stage, Status, Level], stars: int | None, note: str) -> None:
+        unit = self.place(row["province"], row["district"], row["commune"])
+        producer = self.producer(row["subject"], row["subject_type"], unit)
+        exists = db.session.scalars(
+            select(Product.id).where(Product.name == row["name"].strip(), Product.producer_id == producer.id)
+        ).first()
+        if exists is not None:
+            return
+        set_no = int(row["product_set_no"]) if row["product_set_no"].strip() else None
+        branch = catalog.branch_of_set(set_no) if set_no else GROUP_BRANCH[row["group"].strip()]
+        year = int(row["year"]) if row["year"].strip() else None
+        stage, status, level = state
+        product = Product(
+            name=row["name"].strip(),
+            producer=producer,
+            product_set_no=set_no,
+            branch=branch,
+            rule_set_code="qd148-2023" if (year or 2024) < 2026 else "qd26-2026",
+            stage=stage.value,
+            status=status.value,
+            level=level.value,
+            stars=stars,
+            ranked_year=year if stage is Stage.RANKED else None,
+            source_url=row["source_url"].strip(),
+            source_note=note,
+        )
+        place_product(product, unit)
+        product.search_text = search_text_for(product)
+        db.session.add(product)
+        db.session.add(StageEvent(
+            product=product, actor=None, action="import", to_stage=stage.value, to_status=status.value,
+            to_level=level.value, reason="", detail=f"demo data: {row['source_url'].strip()}", at=utcnow(),
+        ))
+        self.report.add("products")
+
+    def products(self) -> None:
+        with (DATA / "ocop_products_real.csv").open(encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                stars = int(row["stars"])
+                self.product(row, (Stage.RANKED, Status.APPROVED, Level.CITY), stars, row["classification_note"])
+        early: dict[str, int] = {}  # per district, so each district's queues get work
+        with (DATA / "ocop_products_partial.csv").open(encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                note = row["note"]
+                if row["stars"].strip():
+                    # A council's star without the city's decision: waits for the city.
+                    state = (Stage.EVALUATED, Status.AWAITING, Level.CITY)
+                    self.product(row, state, int(row["stars"]), note)
+                else:
+                    n = early.get(row["district"], 0)
+                    self.product(row, EARLY_STATES[n % len(EARLY_STATES)], None, note)
+                    early[row["district"]] = n + 1
+
+
+def load() -> LoadReport:
+    """Load the demo units, users and products; commit; return what was created.
+
+    Idempotent: a second run creates nothing.
+    """
+    loader = _Loader()
+    city, district, communes = loader.home_units()
+    loader.users(city, district, communes)
+    loader.products()
+    db.session.commit()
+    return loader.report

@@ -1,0 +1,52 @@
+"""Form pieces shared by every area."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Field, IntegerField
+from wtforms.widgets import HiddenInput, TextInput
+from wtforms.validators import InputRequired, ValidationError
+
+from .text import parse_decimal
+
+
+class ActionForm(FlaskForm):
+    """A CSRF-only form for button posts."""
+
+
+class VersionedForm(FlaskForm):
+    """A form that carries the version of the record it was loaded with."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+class VietDecimalField(Field):
+    """A decimal typed the Vietnamese way (``72,5``) or the English way (``72.5``).
+
+    Keeps the raw text so a form with errors shows what the user typed.
+    """
+
+    widget = TextInput()
+
+    def __call__(self, **kwargs):
+        kwargs.setdefault("inputmode", "decimal")
+        return super().__call__(**kwargs)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else str(self.data).replace(".", ",")
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if valuelist:
+            try:
+                self.data = parse_decimal(valuelist[0])
+            except ValueError as exc:
+                self.data = None
+                raise ValueError(_l("Enter a number, e.g. 72,5.")) from exc
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise ValidationError(self.process_errors[0])

@@ -1,0 +1,17 @@
+"""All models, importable from one place."""
+
+from .products import Producer, ProducerType, Product, StageEvent
+from .units import AdminUnit, City, Commune, District
+from .users import User
+
+__all__ = [
+    "AdminUnit",
+    "City",
+    "Commune",
+    "District",
+    "Producer",
+    "ProducerType",
+    "Product",
+    "StageEvent",
+    "User",
+]

@@ -1,0 +1,152 @@
+"""Producers (chủ thể), products and their append-only event log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Numeric, SmallInteger, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .. import catalog, rules
+from ..extensions import db
+from .units import AdminUnit
+from .users import User
+
+
+class ProducerType(enum.StrEnum):
+    """Kinds of OCOP producer (chủ thể) named in the OCOP decisions."""
+
+    ENTERPRISE = "enterprise"
+    COOPERATIVE = "cooperative"
+    COOPERATIVE_GROUP = "cooperative_group"
+    HOUSEHOLD = "household"
+    PRODUCTION_FACILITY = "facility"
+
+    @property
+    def label(self):
+        return {
+            ProducerType.ENTERPRISE: _l("Enterprise"),
+            ProducerType.COOPERATIVE: _l("Cooperative"),
+            ProducerType.COOPERATIVE_GROUP: _l("Cooperative group"),
+            ProducerType.HOUSEHOLD: _l("Household business"),
+            ProducerType.PRODUCTION_FACILITY: _l("Production facility"),
+        }[self]
+
+
+class Producer(db.Model):
+    """A producer (chủ thể OCOP) in a commune (or, where the source names no commune, a district or city)."""
+
+    __tablename__ = "producer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    type: Mapped[str | None] = mapped_column(String(32))
+    registration_no: Mapped[str | None] = mapped_column(String(40))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("admin_unit.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    unit: Mapped[AdminUnit] = relationship()
+
+    @property
+    def type_label(self):
+        return ProducerType(self.type).label if self.type else ""
+
+
+class Product(db.Model):
+    """An OCOP product on its way through the annual cycle.
+
+    ``stage``/``status``/``level`` are the workflow state (see
+    :mod:`ocop_app.workflow`). ``commune_id``/``district_id``/``city_id``
+    place it; the most specific one known is set, the ones above it always.
+    ``version`` is bumped on every change and checked on every write, so a
+    stale form or a lost race is refused instead of applied twice.
+    """
+
+    __tablename__ = "product"
+    __table_args__ = (
+        Index("ix_product_state", "stage", "status", "level"),
+        Index("ix_product_public", "stage", "stars"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: Accent- and case-folded name, producer and place, for search.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    branch: Mapped[str] = mapped_column(String(16), index=True)
+    product_set_no: Mapped[int | None] = mapped_column(SmallInteger)
+    producer_id: Mapped[int] = mapped_column(ForeignKey("producer.id"), index=True)
+    commune_id: Mapped[int | None] = mapped_column(ForeignKey("admin_unit.id"), index=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("admin_unit.id"), index=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("admin_unit.id"), index=True)
+    rule_set_code: Mapped[str] = mapped_column(String(32))
+    stage: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    level: Mapped[str] = mapped_column(String(16))
+    score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    stars: Mapped[int | None] = mapped_column(SmallInteger)
+    proposed_central: Mapped[bool] = mapped_column(Boolean, default=False)
+    ranked_on: Mapped[dt.date | None] = mapped_column(Date)
+    ranked_year: Mapped[int | None] = mapped_column(SmallInteger)
+    #: Who took the step that put the product in its current state (for "not your own step").
+    last_actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    source_url: Mapped[str] = mapped_column(Text, default="")
+    source_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+    version: Mapped[int] = mapped_column(default=1)
+
+    producer: Mapped[Producer] = relationship(lazy="joined")
+    commune: Mapped[AdminUnit | None] = relationship(foreign_keys=[commune_id])
+    district: Mapped[AdminUnit | None] = relationship(foreign_keys=[district_id])
+    city: Mapped[AdminUnit] = relationship(foreign_keys=[city_id])
+    events: Mapped[list[StageEvent]] = relationship(order_by="StageEvent.id", viewonly=True)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def rule_set(self) -> rules.RuleSet:
+        return rules.get(self.rule_set_code)
+
+    @property
+    def product_set(self) -> catalog.ProductSet | None:
+        return catalog.product_sets().get(self.product_set_no) if self.product_set_no else None
+
+    @property
+    def place(self) -> AdminUnit:
+        """The most specific unit the product is placed in."""
+        return self.commune or self.district or self.city
+
+    @property
+    def recognised(self) -> bool:
+        """Ranked with at least the rule set's recognised star level (★3)."""
+        return self.stage == "ranked" and (self.stars or 0) >= self.rule_set.recognised_min_stars
+
+
+class StageEvent(db.Model):
+    """One step in a product's history. Append-only: the database refuses updates
+    and deletes (triggers in the first migration)."""
+
+    __tablename__ = "stage_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    from_stage: Mapped[str | None] = mapped_column(String(16))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    from_level: Mapped[str | None] = mapped_column(String(16))
+    to_stage: Mapped[str] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    to_level: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    product: Mapped[Product] = relationship()
+    actor: Mapped[User | None] = relationship()

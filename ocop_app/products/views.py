@@ -1,0 +1,294 @@
+"""Staff pages: my queue, the product list, a product's page and its workflow actions."""
+
+from __future__ import annotations
+
+import math
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, or_, select, tuple_
+
+from .. import catalog, workflow
+from ..extensions import db
+from ..models import AdminUnit, Commune, Producer, Product, StageEvent
+from ..permissions import STAFF, WORKFLOW_ROLES, access, get_product_or_404, product_scope, roles
+from ..rendering import is_htmx, redirect_to, render
+from ..text import fold
+from ..workflow import Level, Role, Stage, Status
+from . import operations
+from .forms import ProductFilterForm, ProductForm, TransitionForm
+
+bp = Blueprint("products", __name__)
+
+
+# --------------------------------------------------------------------------
+# Queue ("Việc của tôi")
+# --------------------------------------------------------------------------
+
+
+def queue_products(user) -> list[Product]:
+    """Products in the user's scope with a step open to the user now, oldest change first."""
+    role = Role(user.role)
+    states = workflow.queue_states(role)
+    if not states:
+        return []
+    stmt = (
+        select(Product)
+        .where(product_scope(user), tuple_(Product.stage, Product.status, Product.level).in_(
+            [(s.value, st.value, lv.value) for s, st, lv in states]
+        ))
+        .order_by(Product.updated_at, Product.id)
+    )
+    return [p for p in db.session.scalars(stmt) if workflow.available_transitions(p, user)]
+
+
+@bp.get("/")
+@access(STAFF)
+def home():
+    if current_user.role == Role.ADMIN:
+        return redirect(url_for("products.product_list"))
+    return redirect(url_for("products.queue"))
+
+
+@bp.get("/queue")
+@access(roles(*WORKFLOW_ROLES))
+def queue():
+    products = queue_products(current_user)
+    counts: dict[str, int] = {}
+    rows = []
+    for p in products:
+        steps = workflow.available_transitions(p, current_user)
+        for t in steps:
+            counts[str(t.label)] = counts.get(str(t.label), 0) + 1
+        rows.append((p, steps))
+    return render("products/queue.html", "products/_queue_rows.html", rows=rows, counts=counts)
+
+
+@bp.get("/queue/count")
+@access(STAFF)
+def queue_count():
+    count = 0 if current_user.role == Role.ADMIN else len(queue_products(current_user))
+    return render("products/_queue_count.html", "products/_queue_count.html", count=count)
+
+
+# --------------------------------------------------------------------------
+# Product list
+# --------------------------------------------------------------------------
+
+
+def communes_in_scope(user) -> list[AdminUnit]:
+    stmt = select(Commune).order_by(Commune.name)
+    role = Role(user.role)
+    if role.level is Level.COMMUNE:
+        stmt = stmt.where(Commune.id == user.unit_id)
+    elif role.level is Level.DISTRICT:
+        stmt = stmt.where(Commune.parent_id == user.unit_id)
+    elif role.level is Level.CITY:
+        districts = select(AdminUnit.id).where(AdminUnit.parent_id == user.unit_id)
+        stmt = stmt.where(or_(Commune.parent_id == user.unit_id, Commune.parent_id.in_(districts)))
+    return list(db.session.scalars(stmt))
+
+
+@bp.get("/products")
+@access(STAFF)
+def product_list():
+    form = ProductFilterForm(request.args)
+    form.stage.choices = [("", _l("All stages"))] + [(s.value, s.label) for s in Stage]
+    form.status.choices = [("", _l("All statuses"))] + [(s.value, s.label) for s in Status]
+    communes = communes_in_scope(current_user)
+    form.commune.choices = [("", _l("All communes"))] + [(str(c.id), c.name) for c in communes]
+    form.branch.choices = [("", _l("All product groups"))] + [
+        (code, label) for code, (_num, label) in catalog.BRANCHES.items()
+    ]
+    form.validate()
+    stmt = select(Product).where(product_scope(current_user))
+    if form.stage.data in {s.value for s in Stage}:
+        stmt = stmt.where(Product.stage == form.stage.data)
+    if form.status.data in {s.value for s in Status}:
+        stmt = stmt.where(Product.status == form.status.data)
+    if form.commune.data and form.commune.data.isdigit():
+        stmt = stmt.where(Product.commune_id == int(form.commune.data))
+    if form.branch.data in catalog.BRANCHES:
+        stmt = stmt.where(Product.branch == form.branch.data)
+    q = fold(form.q.data or "")
+    if q:
+        stmt = stmt.where(Product.search_text.contains(q, autoescape=True))
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    per_page = 25
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
+    products = db.session.scalars(
+        stmt.order_by(Product.updated_at.desc(), Product.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    ).unique().all()
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render(
+        "products/list.html", "products/_results.html",
+        form=form, products=products, total=total, page=page, pages=pages, args=args,
+    )
+
+
+# --------------------------------------------------------------------------
+# Register / edit
+# --------------------------------------------------------------------------
+
+
+def _producer_for(form: ProductForm, commune: AdminUnit) -> Producer:
+    """Find the producer by name in the commune, or create it."""
+    name = form.producer_name.data.strip()
+    producer = db.session.scalars(
+        select(Producer).where(Producer.unit_id == commune.id, func.lower(Producer.name) == name.lower())
+    ).first()
+    if producer is None:
+        producer = Producer(name=name, unit=commune)
+        db.session.add(producer)
+    producer.type = form.producer_type.data
+    producer.registration_no = (form.registration_no.data or "").strip() or None
+    return producer
+
+
+@bp.route("/products/new", methods=["GET", "POST"])
+@access(roles(Role.COMMUNE_STAFF))
+def product_new():
+    form = ProductForm()
+    commune = current_user.unit
+    if form.validate_on_submit():
+        producer = _producer_for(form, commune)
+        product = operations.register(
+            name=form.name.data,
+            producer=producer,
+            commune=commune,
+            product_set_no=int(form.product_set_no.data),
+            branch=None,
+            actor=current_user,
+            description=form.description.data or "",
+            rule_set_code=_rule_set_for_new(),
+        )
+        db.session.commit()
+        return redirect_to(url_for("products.product_detail", product_id=product.id),
+                           _("Product registered as a draft. Submit it when the dossier is ready."))
+    status = 422 if form.is_submitted() else 200
+    return render("products/form.html", "products/_form.html", status=status, form=form, product=None)
+
+
+def _rule_set_for_new() -> str | None:
+    from flask import current_app
+
+    return current_app.config.get("OCOP_RULE_SET")
+
+
+@bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
+@access(roles(Role.COMMUNE_STAFF))
+def product_edit(product_id: int):
+    product = get_product_or_404(product_id, current_user)
+    if not workflow.can_edit(product, current_user):
+        abort(403, description=_("This product can no longer be edited."))
+    form = ProductForm(obj=None if request.method == "POST" else product)
+    if request.method == "GET":
+        form.product_set_no.data = str(product.product_set_no or "")
+        form.producer_name.data = product.producer.name
+        form.producer_type.data = product.producer.type
+        form.registration_no.data = product.producer.registration_no
+        form.version.data = product.version
+    if form.validate_on_submit():
+        try:
+            producer = _producer_for(form, product.commune)
+            operations.update_details(
+                product, current_user, expected_version=form.version.data,
+                name=form.name.data.strip(), description=(form.description.data or "").strip(),
+                product_set_no=int(form.product_set_no.data), producer=producer,
+            )
+        except operations.Conflict as exc:
+            db.session.rollback()
+            form.version.data = db.session.get(Product, product_id).version
+            flash(str(exc.message), "error")
+            return render("products/form.html", "products/_form.html", status=409, form=form, product=product)
+        db.session.commit()
+        return redirect_to(url_for("products.product_detail", product_id=product.id), _("Changes saved."))
+    status = 422 if form.is_submitted() else 200
+    return render("products/form.html", "products/_form.html", status=status, form=form, product=product)
+
+
+# --------------------------------------------------------------------------
+# Product page and workflow actions
+# --------------------------------------------------------------------------
+
+
+def _panel_context(product: Product, forms: dict | None = None):
+    events = db.session.scalars(
+        select(StageEvent).where(StageEvent.product_id == product.id).order_by(StageEvent.id)
+    ).all()
+    choices = workflow.choices(product, current_user)
+    forms = forms or {}
+    for choice in choices:
+        name = choice.transition.name
+        if name not in forms:
+            forms[name] = TransitionForm(formdata=None, version=product.version)
+    return {
+        "product": product,
+        "events": events,
+        "choices": choices,
+        "forms": forms,
+        "waiting_for": workflow.waiting_for(product),
+        "can_edit": workflow.can_edit(product, current_user),
+    }
+
+
+@bp.get("/products/<int:product_id>")
+@access(STAFF)
+def product_detail(product_id: int):
+    product = get_product_or_404(product_id, current_user)
+    return render("products/detail.html", "products/_status_panel.html", **_panel_context(product))
+
+
+@bp.post("/products/<int:product_id>/actions/<name>")
+@access(roles(*WORKFLOW_ROLES))
+def product_action(product_id: int, name: str):
+    product = get_product_or_404(product_id, current_user)
+    form = TransitionForm()
+    if name not in workflow.BY_NAME:
+        abort(404)
+    if not form.validate():
+        return _panel_response(product, {name: form}, 422, _("Please correct the highlighted fields."))
+    try:
+        operations.advance(
+            product, name, current_user,
+            reason=form.reason.data, score=form.score.data, expected_version=form.version.data,
+        )
+    except workflow.TransitionDenied as exc:
+        db.session.rollback()
+        abort(403, description=str(exc.message))
+    except operations.InvalidInput as exc:
+        db.session.rollback()
+        for field, message in exc.errors.items():
+            getattr(form, field).errors = [message]
+        product = get_product_or_404(product_id, current_user)
+        return _panel_response(product, {name: form}, 422, _("Please correct the highlighted fields."))
+    except operations.Conflict as exc:
+        db.session.rollback()
+        product = get_product_or_404(product_id, current_user)
+        return _panel_response(product, None, 409, str(exc.message))
+    db.session.commit()
+    message = _("Done: %(step)s.", step=workflow.BY_NAME[name].label)
+    if not is_htmx():
+        flash(message, "success")
+        return redirect(url_for("products.product_detail", product_id=product.id), code=303)
+    return _panel_response(product, None, 200, message, category="success")
+
+
+def _panel_response(product: Product, forms, status: int, message: str, category: str = "error"):
+    """The status panel with a flash message: swapped in place for htmx, a full page otherwise."""
+    response = render(
+        "products/detail.html", "products/_status_panel.html", status=status,
+        oob_message=(message, category), **_panel_context(product, forms),
+    )
+    if status == 200:
+        response.headers["HX-Trigger"] = "queueChanged"
+    return response
+
+
+@bp.get("/workflow")
+@access(STAFF)
+def workflow_table():
+    return render("products/workflow.html", transitions=workflow.TRANSITIONS)

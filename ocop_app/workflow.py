@@ -1,0 +1,490 @@
+"""The OCOP product workflow, declared as data.
+
+A product's state is the triple ``(stage, status, level)``: how far it has
+come in the annual cycle (QĐ 490/QĐ-TTg, 2018: registered → trained →
+upgraded → evaluated → ranked), whether the step is a draft, awaiting
+sign-off, returned, rejected…, and which administrative level holds it.
+
+:data:`TRANSITIONS` lists every step a person can take, with the level and
+roles that may take it, the guards that must hold and the state it leads
+to. :func:`available_transitions` answers "what may this user do now"; the
+buttons in the templates and the server's check in
+:func:`authorise` both ask it, so the UI never decides a rule on its own.
+
+The chain commune → district → city is the three-level chain of
+QĐ 1048/QĐ-TTg (2019) and QĐ 148/QĐ-TTg (2023) that Thạch Thất uses.
+Thresholds (star bands, the stars needed to go up a level) are read from
+the product's rule set (:mod:`ocop_app.rules`), never from constants here.
+
+Scope (which unit a user serves) is checked before any of this, in
+:mod:`ocop_app.permissions`: out of scope is a 404 there; this module
+answers 403 for the wrong role, level or state.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Iterable
+
+from flask_babel import lazy_gettext as _l
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .models import Product, User
+
+
+class Level(enum.StrEnum):
+    """Administrative level that acts on a product."""
+
+    COMMUNE = "commune"
+    DISTRICT = "district"
+    CITY = "city"
+
+    @property
+    def label(self):
+        return {
+            Level.COMMUNE: _l("Commune"),
+            Level.DISTRICT: _l("District"),
+            Level.CITY: _l("City"),
+        }[self]
+
+
+class Stage(enum.StrEnum):
+    """Stage of the annual OCOP cycle, in order."""
+
+    REGISTERED = "registered"
+    TRAINED = "trained"
+    UPGRADED = "upgraded"
+    EVALUATED = "evaluated"
+    RANKED = "ranked"
+
+    @property
+    def label(self):
+        return {
+            Stage.REGISTERED: _l("Registered"),
+            Stage.TRAINED: _l("Trained"),
+            Stage.UPGRADED: _l("Upgraded"),
+            Stage.EVALUATED: _l("Evaluated"),
+            Stage.RANKED: _l("Ranked"),
+        }[self]
+
+    @property
+    def order(self) -> int:
+        return list(Stage).index(self)
+
+
+class Status(enum.StrEnum):
+    """Where the current stage's step stands."""
+
+    DRAFT = "draft"
+    AWAITING = "awaiting"
+    APPROVED = "approved"
+    RETURNED = "returned"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    CLOSED = "closed"
+
+    @property
+    def label(self):
+        return {
+            Status.DRAFT: _l("Draft"),
+            Status.AWAITING: _l("Awaiting sign-off"),
+            Status.APPROVED: _l("Approved"),
+            Status.RETURNED: _l("Returned for revision"),
+            Status.REJECTED: _l("Rejected"),
+            Status.WITHDRAWN: _l("Withdrawn"),
+            Status.CLOSED: _l("Not recognised"),
+        }[self]
+
+    @property
+    def badge(self) -> str:
+        """CSS modifier for the status badge."""
+        return {
+            Status.DRAFT: "muted",
+            Status.AWAITING: "info",
+            Status.APPROVED: "ok",
+            Status.RETURNED: "warn",
+            Status.REJECTED: "bad",
+            Status.WITHDRAWN: "muted",
+            Status.CLOSED: "bad",
+        }[self]
+
+    @property
+    def terminal(self) -> bool:
+        return self in (Status.REJECTED, Status.WITHDRAWN, Status.CLOSED)
+
+
+class Role(enum.StrEnum):
+    """A user's role; each role acts at exactly one level (admin at none)."""
+
+    COMMUNE_STAFF = "commune_staff"
+    COMMUNE_APPROVER = "commune_approver"
+    DISTRICT_STAFF = "district_staff"
+    DISTRICT_APPROVER = "district_approver"
+    DISTRICT_COUNCIL = "district_council"
+    CITY_STAFF = "city_staff"
+    CITY_APPROVER = "city_approver"
+    CITY_COUNCIL = "city_council"
+    ADMIN = "admin"
+
+    @property
+    def level(self) -> Level | None:
+        return _ROLE_LEVEL[self]
+
+    @property
+    def label(self):
+        return {
+            Role.COMMUNE_STAFF: _l("Commune officer"),
+            Role.COMMUNE_APPROVER: _l("Commune approver"),
+            Role.DISTRICT_STAFF: _l("District officer"),
+            Role.DISTRICT_APPROVER: _l("District approver"),
+            Role.DISTRICT_COUNCIL: _l("District council member"),
+            Role.CITY_STAFF: _l("City officer"),
+            Role.CITY_APPROVER: _l("City approver"),
+            Role.CITY_COUNCIL: _l("City council member"),
+            Role.ADMIN: _l("Administrator"),
+        }[self]
+
+
+_ROLE_LEVEL = {
+    Role.COMMUNE_STAFF: Level.COMMUNE,
+    Role.COMMUNE_APPROVER: Level.COMMUNE,
+    Role.DISTRICT_STAFF: Level.DISTRICT,
+    Role.DISTRICT_APPROVER: Level.DISTRICT,
+    Role.DISTRICT_COUNCIL: Level.DISTRICT,
+    Role.CITY_STAFF: Level.CITY,
+    Role.CITY_APPROVER: Level.CITY,
+    Role.CITY_COUNCIL: Level.CITY,
+    Role.ADMIN: None,
+}
+
+
+class Kind(enum.StrEnum):
+    """What kind of step a transition is; decides its button style and audit wording."""
+
+    ACT = "act"  # do the work and ask for sign-off
+    SIGN_OFF = "sign_off"  # approve what the level below (or a colleague) did
+    RETURN = "return"  # send back for revision, reason required
+    REJECT = "reject"  # end the product's passage, reason required
+    WITHDRAW = "withdraw"  # the registering side withdraws it, reason required
+
+
+# --------------------------------------------------------------------------
+# Guards: each returns None when it holds, or the message to show when not.
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A condition a transition needs beyond role and state.
+
+    ``check(product, user)`` returns ``None`` when the condition holds, or a
+    translated message saying why the step is not open.
+    """
+
+    name: str
+    description: str
+    check: Callable[["Product", "User"], object | None]
+
+
+def _not_own_step(product: "Product", user: "User"):
+    if product.last_actor_id is not None and product.last_actor_id == user.id:
+        return _l("You performed the previous step yourself; another person must sign it off.")
+    return None
+
+
+def _has_score(product: "Product", user: "User"):
+    if product.stars is None:
+        return _l("No evaluation result has been recorded.")
+    return None
+
+
+def _enough_stars_to_propose(product: "Product", user: "User"):
+    needed = product.rule_set.propose_min_stars
+    if product.stars is None or product.stars < needed:
+        return _l("Only products with %(n)s stars or more go up to the city.", n=needed)
+    return None
+
+
+def _too_few_stars_to_propose(product: "Product", user: "User"):
+    needed = product.rule_set.propose_min_stars
+    if product.stars is not None and product.stars >= needed:
+        return _l("This product reached %(n)s stars or more and must be proposed to the city.", n=needed)
+    return None
+
+
+NOT_OWN_STEP = Guard("not_own_step", "nobody signs off a step they performed themselves", _not_own_step)
+HAS_SCORE = Guard("has_result", "an evaluation result (stars) is recorded", _has_score)
+ENOUGH_STARS = Guard(
+    "enough_stars", "stars ≥ the rule set's propose_min_stars (★3 under QĐ 148/2023)", _enough_stars_to_propose
+)
+TOO_FEW_STARS = Guard("too_few_stars", "stars < the rule set's propose_min_stars", _too_few_stars_to_propose)
+
+
+# --------------------------------------------------------------------------
+# Transitions
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One step a user may take on a product.
+
+    ``source_statuses`` are the statuses (within ``source_stage`` at
+    ``level``) the step starts from; ``target`` is the ``(stage, status,
+    level)`` it leads to. ``effects`` name extra changes the operation makes
+    (see :data:`ocop_app.products.operations.EFFECTS`).
+    """
+
+    name: str
+    label: object
+    kind: Kind
+    source_stage: Stage
+    source_statuses: frozenset[Status]
+    level: Level
+    target: tuple[Stage, Status, Level]
+    roles: frozenset[Role]
+    guards: tuple[Guard, ...] = ()
+    needs_reason: bool = False
+    needs_score: bool = False
+    effects: tuple[str, ...] = ()
+
+    def starts_from(self, stage: Stage, status: Status, level: Level) -> bool:
+        return stage == self.source_stage and status in self.source_statuses and level == self.level
+
+
+def _t(name, label, kind, source, target, roles, guards=(), effects=(), needs_score=False) -> Transition:
+    stage, statuses, level = source
+    if isinstance(statuses, Status):
+        statuses = {statuses}
+    return Transition(
+        name=name,
+        label=label,
+        kind=kind,
+        source_stage=stage,
+        source_statuses=frozenset(statuses),
+        level=level,
+        target=target,
+        roles=frozenset(roles),
+        guards=tuple(guards),
+        needs_reason=kind in (Kind.RETURN, Kind.REJECT, Kind.WITHDRAW),
+        needs_score=needs_score,
+        effects=tuple(effects),
+    )
+
+
+S, ST, L, R, K = Status, Stage, Level, Role, Kind
+
+TRANSITIONS: tuple[Transition, ...] = (
+    # --- Registration at the commune -------------------------------------
+    _t("submit", _l("Submit for commune sign-off"), K.ACT,
+       (ST.REGISTERED, {S.DRAFT, S.RETURNED}, L.COMMUNE), (ST.REGISTERED, S.AWAITING, L.COMMUNE),
+       {R.COMMUNE_STAFF}),
+    _t("withdraw", _l("Withdraw registration"), K.WITHDRAW,
+       (ST.REGISTERED, {S.DRAFT, S.RETURNED}, L.COMMUNE), (ST.REGISTERED, S.WITHDRAWN, L.COMMUNE),
+       {R.COMMUNE_STAFF}),
+    _t("commune_sign_off", _l("Sign off and send to the district"), K.SIGN_OFF,
+       (ST.REGISTERED, S.AWAITING, L.COMMUNE), (ST.REGISTERED, S.AWAITING, L.DISTRICT),
+       {R.COMMUNE_APPROVER}, [NOT_OWN_STEP]),
+    _t("commune_return", _l("Return to the commune officer"), K.RETURN,
+       (ST.REGISTERED, S.AWAITING, L.COMMUNE), (ST.REGISTERED, S.RETURNED, L.COMMUNE),
+       {R.COMMUNE_APPROVER}),
+    _t("commune_reject", _l("Reject"), K.REJECT,
+       (ST.REGISTERED, S.AWAITING, L.COMMUNE), (ST.REGISTERED, S.REJECTED, L.COMMUNE),
+       {R.COMMUNE_APPROVER}),
+    # --- The district receives the commune's proposal -------------------
+    _t("district_accept", _l("Accept into the district programme"), K.SIGN_OFF,
+       (ST.REGISTERED, S.AWAITING, L.DISTRICT), (ST.REGISTERED, S.APPROVED, L.DISTRICT),
+       {R.DISTRICT_APPROVER}, [NOT_OWN_STEP]),
+    _t("district_return_registration", _l("Return to the commune"), K.RETURN,
+       (ST.REGISTERED, S.AWAITING, L.DISTRICT), (ST.REGISTERED, S.RETURNED, L.COMMUNE),
+       {R.DISTRICT_APPROVER}),
+    _t("district_reject_registration", _l("Reject"), K.REJECT,
+       (ST.REGISTERED, S.AWAITING, L.DISTRICT), (ST.REGISTERED, S.REJECTED, L.DISTRICT),
+       {R.DISTRICT_APPROVER}),
+    # --- Training --------------------------------------------------------
+    _t("record_training", _l("Record training"), K.ACT,
+       (ST.REGISTERED, {S.APPROVED, S.RETURNED}, L.DISTRICT), (ST.TRAINED, S.AWAITING, L.DISTRICT),
+       {R.DISTRICT_STAFF}),
+    _t("confirm_training", _l("Confirm training"), K.SIGN_OFF,
+       (ST.TRAINED, S.AWAITING, L.DISTRICT), (ST.TRAINED, S.APPROVED, L.DISTRICT),
+       {R.DISTRICT_APPROVER}, [NOT_OWN_STEP]),
+    _t("return_training", _l("Return training record"), K.RETURN,
+       (ST.TRAINED, S.AWAITING, L.DISTRICT), (ST.REGISTERED, S.RETURNED, L.DISTRICT),
+       {R.DISTRICT_APPROVER}),
+    _t("reject_training", _l("Reject"), K.REJECT,
+       (ST.TRAINED, S.AWAITING, L.DISTRICT), (ST.TRAINED, S.REJECTED, L.DISTRICT),
+       {R.DISTRICT_APPROVER}),
+    # --- Upgrading -------------------------------------------------------
+    _t("record_upgrade", _l("Record upgrading"), K.ACT,
+       (ST.TRAINED, {S.APPROVED, S.RETURNED}, L.DISTRICT), (ST.UPGRADED, S.AWAITING, L.DISTRICT),
+       {R.DISTRICT_STAFF}),
+    _t("send_to_evaluation", _l("Confirm upgrading and send to evaluation"), K.SIGN_OFF,
+       (ST.UPGRADED, S.AWAITING, L.DISTRICT), (ST.UPGRADED, S.APPROVED, L.DISTRICT),
+       {R.DISTRICT_APPROVER}, [NOT_OWN_STEP]),
+    _t("return_upgrade", _l("Return upgrading record"), K.RETURN,
+       (ST.UPGRADED, S.AWAITING, L.DISTRICT), (ST.TRAINED, S.RETURNED, L.DISTRICT),
+       {R.DISTRICT_APPROVER}),
+    _t("reject_upgrade", _l("Reject"), K.REJECT,
+       (ST.UPGRADED, S.AWAITING, L.DISTRICT), (ST.UPGRADED, S.REJECTED, L.DISTRICT),
+       {R.DISTRICT_APPROVER}),
+    # --- Evaluation by the district council ------------------------------
+    _t("record_evaluation", _l("Record the council's score"), K.ACT,
+       (ST.UPGRADED, {S.APPROVED, S.RETURNED}, L.DISTRICT), (ST.EVALUATED, S.AWAITING, L.DISTRICT),
+       {R.DISTRICT_COUNCIL}, effects=["set_score"], needs_score=True),
+    _t("propose_to_city", _l("Confirm the result and propose to the city"), K.SIGN_OFF,
+       (ST.EVALUATED, {S.AWAITING, S.RETURNED}, L.DISTRICT), (ST.EVALUATED, S.AWAITING, L.CITY),
+       {R.DISTRICT_APPROVER}, [NOT_OWN_STEP, HAS_SCORE, ENOUGH_STARS]),
+    _t("close_not_recognised", _l("Confirm the result (not recognised)"), K.SIGN_OFF,
+       (ST.EVALUATED, {S.AWAITING, S.RETURNED}, L.DISTRICT), (ST.EVALUATED, S.CLOSED, L.DISTRICT),
+       {R.DISTRICT_APPROVER}, [NOT_OWN_STEP, HAS_SCORE, TOO_FEW_STARS]),
+    _t("return_evaluation", _l("Return to the council for re-scoring"), K.RETURN,
+       (ST.EVALUATED, {S.AWAITING, S.RETURNED}, L.DISTRICT), (ST.UPGRADED, S.RETURNED, L.DISTRICT),
+       {R.DISTRICT_APPROVER}),
+    _t("reject_evaluation", _l("Reject"), K.REJECT,
+       (ST.EVALUATED, {S.AWAITING, S.RETURNED}, L.DISTRICT), (ST.EVALUATED, S.REJECTED, L.DISTRICT),
+       {R.DISTRICT_APPROVER}),
+    # --- Ranking by the city ---------------------------------------------
+    _t("confirm_ranking", _l("Confirm the star ranking"), K.SIGN_OFF,
+       (ST.EVALUATED, S.AWAITING, L.CITY), (ST.RANKED, S.APPROVED, L.CITY),
+       {R.CITY_APPROVER}, [NOT_OWN_STEP, HAS_SCORE, ENOUGH_STARS], effects=["rank"]),
+    _t("city_return", _l("Return to the district"), K.RETURN,
+       (ST.EVALUATED, S.AWAITING, L.CITY), (ST.EVALUATED, S.RETURNED, L.DISTRICT),
+       {R.CITY_APPROVER}),
+    _t("city_reject", _l("Reject"), K.REJECT,
+       (ST.EVALUATED, S.AWAITING, L.CITY), (ST.EVALUATED, S.REJECTED, L.CITY),
+       {R.CITY_APPROVER}),
+)
+
+BY_NAME: dict[str, Transition] = {t.name: t for t in TRANSITIONS}
+assert len(BY_NAME) == len(TRANSITIONS), "transition names must be unique"
+
+#: States in which the registering commune officer may edit the product's details.
+EDITABLE = (Stage.REGISTERED, frozenset({Status.DRAFT, Status.RETURNED}), Level.COMMUNE, frozenset({Role.COMMUNE_STAFF}))
+
+
+class TransitionDenied(Exception):
+    """Raised by :func:`authorise` when a step is not open to a user (HTTP 403)."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+@dataclass
+class Choice:
+    """A transition that matches the product's state and the user's role.
+
+    ``blocked_by`` holds the guard messages that keep it closed (empty when open).
+    """
+
+    transition: Transition
+    blocked_by: list = field(default_factory=list)
+
+    @property
+    def open(self) -> bool:
+        return not self.blocked_by
+
+
+def state_of(product: "Product") -> tuple[Stage, Status, Level]:
+    """The product's ``(stage, status, level)`` triple."""
+    return Stage(product.stage), Status(product.status), Level(product.level)
+
+
+def transitions_from(stage: Stage, status: Status, level: Level) -> list[Transition]:
+    """All transitions, for any role, that start from this state."""
+    return [t for t in TRANSITIONS if t.starts_from(stage, status, level)]
+
+
+def choices(product: "Product", user: "User") -> list[Choice]:
+    """Transitions from the product's state that the user's role may take, each with
+    the guard messages that currently block it (so the page can say why)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    role = Role(user.role)
+    result = []
+    for t in transitions_from(*state_of(product)):
+        if role in t.roles:
+            blocked = [msg for g in t.guards if (msg := g.check(product, user)) is not None]
+            result.append(Choice(t, blocked))
+    return result
+
+
+def available_transitions(product: "Product", user: "User") -> list[Transition]:
+    """What ``user`` may do to ``product`` now: role, level, state and guards all hold.
+
+    Scope is not checked here: callers load the product through
+    :func:`ocop_app.permissions.get_product_or_404` first.
+    """
+    return [c.transition for c in choices(product, user) if c.open]
+
+
+def authorise(product: "Product", user: "User", name: str) -> Transition:
+    """Return the transition ``name`` if ``user`` may take it on ``product`` now.
+
+    :raises TransitionDenied: unknown step, wrong role or level, wrong state, or
+        a guard that does not hold — with a message for the user (HTTP 403).
+    """
+    transition = BY_NAME.get(name)
+    if transition is None:
+        raise TransitionDenied(_l("Unknown action."))
+    if Role(user.role) not in transition.roles:
+        raise TransitionDenied(_l("Your role may not take this step."))
+    if not transition.starts_from(*state_of(product)):
+        raise TransitionDenied(_l("This step is not open in the product's current state."))
+    for guard in transition.guards:
+        message = guard.check(product, user)
+        if message is not None:
+            raise TransitionDenied(message)
+    return transition
+
+
+def waiting_for(product: "Product") -> list[tuple[Role, Transition]]:
+    """Who the product is waiting for: ``(role, transition)`` for each forward step
+    (act or sign-off) open from its current state, ignoring guards."""
+    return [
+        (role, t)
+        for t in transitions_from(*state_of(product))
+        if t.kind in (Kind.ACT, Kind.SIGN_OFF)
+        for role in sorted(t.roles)
+    ]
+
+
+def queue_states(role: Role) -> list[tuple[Stage, Status, Level]]:
+    """The states from which ``role`` has a forward step (act or sign-off): a
+    product in one of them, in the user's scope, belongs in "Việc của tôi"."""
+    states = set()
+    for t in TRANSITIONS:
+        if role in t.roles and t.kind in (Kind.ACT, Kind.SIGN_OFF):
+            for status in t.source_statuses:
+                states.add((t.source_stage, status, t.level))
+    return sorted(states)
+
+
+def can_edit(product: "Product", user: "User") -> bool:
+    """Whether ``user``'s role may edit the product's details in its current state."""
+    stage, statuses, level, roles = EDITABLE
+    return (
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and Role(user.role) in roles
+        and state_of(product)[0] == stage
+        and state_of(product)[1] in statuses
+        and state_of(product)[2] == level
+    )
+
+
+def as_table(transitions: Iterable[Transition] = TRANSITIONS) -> str:
+    """The workflow as a Markdown table (for the docs: ``flask --app ocop_app workflow``)."""
+    lines = [
+        "| step | kind | from (stage / status @ level) | to | roles | guards |",
+        "|---|---|---|---|---|---|",
+    ]
+    for t in transitions:
+        src = f"{t.source_stage} / {'|'.join(sorted(t.source_statuses))} @ {t.level}"
+        dst = " / ".join(t.target[:2]) + f" @ {t.target[2]}"
+        roles = ", ".join(sorted(t.roles))
+        guards = ", ".join(g.name for g in t.guards) or "—"
+        reason = " (reason required)" if t.needs_reason else ""
+        lines.append(f"| {t.name} | {t.kind}{reason} | {src} | {dst} | {roles} | {guards} |")
+    return "\n".join(lines)

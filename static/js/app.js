@@ -1,0 +1,10 @@
+// Small glue for htmx; every page works without it.
+document.addEventListener("htmx:beforeSwap", function (evt) {
+  // Validation errors (422), conflicts (409), refusals (403) and bad input (400)
+  // come back as the same partial with a message: show them in place.
+  var status = evt.detail.xhr.status;
+  if (status === 422 || status === 409 || status === 403 || status === 400) {
+    evt.detail.shouldSwap = true;
+    evt.detail.isError = false;
+  }
+});

@@ -1,0 +1,257 @@
+"""Shared fixtures: an app on a fresh, migrated database; clients; factories.
+
+The database is SQLite (a fresh file per test, copied from one migrated
+template) unless ``TEST_DATABASE_URL`` names a PostgreSQL database, which is
+migrated once and truncated between tests. CSRF protection stays on: the
+:class:`Client` helper reads a token from a page like a browser would.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, make_url, text
+from werkzeug.security import generate_password_hash
+
+from ocop_app import create_app, database
+from ocop_app.extensions import db
+from ocop_app.models import City, Commune, District, Producer, Product, StageEvent, User
+from ocop_app.products import operations
+from ocop_app.workflow import Level, Role, Stage, Status
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+PASSWORD = "test-pass-1"
+_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")  # fast in tests
+
+
+def _config(uri: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": uri,
+        "WTF_CSRF_ENABLED": True,
+        "SERVER_NAME": None,
+    }
+
+
+def _worker_pg_url() -> str:
+    """A PostgreSQL database of this xdist worker's own (created afresh), so workers never share tables."""
+    url = make_url(database.normalise_database_url(PG_URL))
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"{url.database}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory):
+    """A migrated empty database: a SQLite file to copy, or this worker's PostgreSQL URL."""
+    if PG_URL:
+        url = _worker_pg_url()
+        app = create_app(_config(url))
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
+        return url
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    app = create_app(_config(f"sqlite:///{path}"))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return path
+
+
+def _truncate_all(app) -> None:
+    with app.app_context():
+        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        with db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def db_uri(template_db, tmp_path):
+    """URI of this test's own empty, migrated database."""
+    if PG_URL:
+        return template_db
+    target = tmp_path / "test.sqlite3"
+    shutil.copy(template_db, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def app(db_uri):
+    """The app on a fresh database, with an app context pushed for the test's setup code."""
+    application = create_app(_config(db_uri))
+    if PG_URL:
+        _truncate_all(application)
+    # The test's own thread only reads between commits; requests run in other threads.
+    database.read_only_intent.set(True)
+    with application.app_context():
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+def in_own_context(fn, *args, **kwargs):
+    """Run ``fn`` in a fresh thread, as a server would run a request: its own app
+    context, ``g`` and database session, not the test's."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
+
+
+class Client:
+    """A test client that behaves like a browser: keeps cookies and sends the CSRF token.
+
+    Each request runs in its own thread (see :func:`in_own_context`).
+    """
+
+    def __init__(self, app):
+        self.app = app
+        self.raw = app.test_client()
+        self._token = None
+
+    def token(self) -> str:
+        if self._token is None:
+            page = in_own_context(self.raw.get, "/").get_data(as_text=True)
+            self._token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        return self._token
+
+    def get(self, url, htmx: bool = False, **kw):
+        headers = kw.pop("headers", {})
+        if htmx:
+            headers["HX-Request"] = "true"
+        return in_own_context(self.raw.get, url, headers=headers, **kw)
+
+    def post(self, url, data=None, htmx: bool = False, csrf: bool = True, **kw):
+        data = dict(data or {})
+        headers = kw.pop("headers", {})
+        if htmx:
+            headers["HX-Request"] = "true"
+            if csrf:
+                headers["X-CSRFToken"] = self.token()
+        elif csrf:
+            data.setdefault("csrf_token", self.token())
+        return in_own_context(self.raw.post, url, data=data, headers=headers, **kw)
+
+    def login(self, user_or_name, password: str = PASSWORD):
+        username = user_or_name if isinstance(user_or_name, str) else user_or_name.username
+        response = self.post("/auth/login", {"username": username, "password": password})
+        self._token = None  # a new session gets a new token
+        assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+        return response
+
+
+@pytest.fixture
+def client(app):
+    return Client(app)
+
+
+@pytest.fixture
+def new_client(app):
+    """Factory for extra independent clients (another browser)."""
+    return lambda: Client(app)
+
+
+@pytest.fixture
+def units(app):
+    """Hà Nội → Thạch Thất → Thạch Xá, Bình Phú; Hà Nội → Quốc Oai → Sài Sơn; Lâm Đồng → Đức Trọng → Hiệp An."""
+    hanoi = City(name="Hà Nội", unit_type="Thành phố", slug="hanoi")
+    thach_that = District(name="Thạch Thất", unit_type="Huyện", slug="thachthat", parent=hanoi)
+    thach_xa = Commune(name="Thạch Xá", unit_type="Xã", slug="thachxa", parent=thach_that)
+    binh_phu = Commune(name="Bình Phú", unit_type="Xã", slug="binhphu", parent=thach_that)
+    quoc_oai = District(name="Quốc Oai", unit_type="Huyện", slug="quocoai", parent=hanoi)
+    sai_son = Commune(name="Sài Sơn", unit_type="Xã", slug="saison", parent=quoc_oai)
+    lam_dong = City(name="Lâm Đồng", unit_type="Tỉnh", slug="lamdong")
+    duc_trong = District(name="Đức Trọng", unit_type="Huyện", slug="ductrong", parent=lam_dong)
+    hiep_an = Commune(name="Hiệp An", unit_type="Xã", slug="hiepan", parent=duc_trong)
+    db.session.add_all([hanoi, lam_dong])
+    db.session.commit()
+    return {
+        "hanoi": hanoi, "thach_that": thach_that, "thach_xa": thach_xa, "binh_phu": binh_phu,
+        "quoc_oai": quoc_oai, "sai_son": sai_son, "lam_dong": lam_dong, "duc_trong": duc_trong, "hiep_an": hiep_an,
+    }
+
+
+#: For each level, the unit a user of that level serves when "in scope" of a Thạch Xá product, and one out of scope.
+SCOPE_UNITS = {
+    Level.COMMUNE: ("thach_xa", "binh_phu"),
+    Level.DISTRICT: ("thach_that", "quoc_oai"),
+    Level.CITY: ("hanoi", "lam_dong"),
+}
+
+
+@pytest.fixture
+def make_user(app, units):
+    """``make_user(role, unit_key=None, username=None)`` → a committed :class:`User`.
+
+    ``unit_key`` names a unit of the :func:`units` fixture; by default the
+    role's level's in-scope unit for a Thạch Xá product.
+    """
+    counter = {"n": 0}
+
+    def make(role: Role, unit_key: str | None = None, username: str | None = None) -> User:
+        counter["n"] += 1
+        role = Role(role)
+        if unit_key is None and role.level is not None:
+            unit_key = SCOPE_UNITS[role.level][0]
+        user = User(
+            username=username or f"{role.value}.{counter['n']}",
+            full_name=f"{role.value} {counter['n']}",
+            role=role.value,
+            unit=units[unit_key] if unit_key else None,
+            password_hash=_HASH,
+            active=True,
+        )
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_product(app, units):
+    """``make_product(stage, status, level, commune_key="thach_xa", stars=None, score=None, name=...)``.
+
+    Creates a product directly in the given state (with an import event) and commits.
+    """
+    counter = {"n": 0}
+
+    def make(stage=Stage.REGISTERED, status=Status.DRAFT, level=Level.COMMUNE, commune_key="thach_xa",
+             stars=None, score=None, name=None, product_set_no=7, last_actor=None, rule_set_code="qd148-2023"):
+        counter["n"] += 1
+        commune = units[commune_key]
+        producer = Producer(name=f"HTX thử nghiệm {counter['n']}", type="cooperative", unit=commune)
+        product = operations.register(
+            name=name or f"Sản phẩm thử {counter['n']}", producer=producer, commune=commune,
+            product_set_no=product_set_no, branch=None, actor=last_actor, rule_set_code=rule_set_code,
+        )
+        product.stage, product.status, product.level = Stage(stage).value, Status(status).value, Level(level).value
+        product.stars = stars
+        product.score = Decimal(str(score)) if score is not None else None
+        product.last_actor_id = last_actor.id if last_actor else None
+        db.session.commit()
+        return product
+
+    return make
+
+
+def snapshot(product_id: int) -> tuple:
+    """Everything a refused request must leave unchanged about a product (read fresh)."""
+    db.session.rollback()
+    p = db.session.get(Product, product_id)
+    events = db.session.query(StageEvent).filter_by(product_id=product_id).count()
+    result = (p.stage, p.status, p.level, p.score, p.stars, p.version, p.name, events)
+    db.session.rollback()
+    return result

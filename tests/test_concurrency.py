@@ -1,0 +1,70 @@
+"""Concurrent actions on one product: one wins, the others are told, nothing is done twice."""
+
+from __future__ import annotations
+
+import threading
+
+from conftest import snapshot
+from ocop_app.workflow import Level, Role, Stage, Status
+
+
+def _race(clients, url, data):
+    barrier = threading.Barrier(len(clients))
+    results = [None] * len(clients)
+
+    def run(i, c):
+        barrier.wait()
+        results[i] = c.raw.post(url, data=data(c)).status_code
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results
+
+
+def test_two_district_approvers_confirm_at_once(make_user, make_product, new_client):
+    product = make_product(Stage.TRAINED, Status.AWAITING, Level.DISTRICT, last_actor=make_user(Role.DISTRICT_STAFF))
+    clients = []
+    for _ in range(2):
+        c = new_client()
+        c.login(make_user(Role.DISTRICT_APPROVER))
+        c.token()
+        clients.append(c)
+    before = snapshot(product.id)
+    url = f"/staff/products/{product.id}/actions/confirm_training"
+    codes = _race(clients, url, lambda c: {"version": before[5], "csrf_token": c.token()})
+    assert sorted(codes) == [303, 409]
+    after = snapshot(product.id)
+    assert after[:3] == ("trained", "approved", "district")
+    assert after[-1] == before[-1] + 1  # exactly one event
+
+
+def test_many_parallel_confirmations(make_user, make_product, new_client):
+    product = make_product(Stage.REGISTERED, Status.AWAITING, Level.DISTRICT)
+    clients = []
+    for _ in range(12):
+        c = new_client()
+        c.login(make_user(Role.DISTRICT_APPROVER))
+        c.token()
+        clients.append(c)
+    before = snapshot(product.id)
+    codes = _race(clients, f"/staff/products/{product.id}/actions/district_accept",
+                  lambda c: {"version": before[5], "csrf_token": c.token()})
+    assert codes.count(303) == 1 and codes.count(409) == 11, codes
+    assert snapshot(product.id)[-1] == before[-1] + 1
+
+
+def test_stale_form_is_refused_with_current_state(make_user, make_product, new_client):
+    product = make_product(Stage.REGISTERED, Status.AWAITING, Level.COMMUNE)
+    a, b = new_client(), new_client()
+    a.login(make_user(Role.COMMUNE_APPROVER))
+    b.login(make_user(Role.COMMUNE_APPROVER))
+    version = product.version
+    assert a.post(f"/staff/products/{product.id}/actions/commune_sign_off", {"version": version}).status_code == 303
+    before = snapshot(product.id)
+    r = b.post(f"/staff/products/{product.id}/actions/commune_return", {"version": version, "reason": "x"})
+    assert r.status_code == 409
+    assert "người khác thay đổi" in r.get_data(as_text=True)
+    assert snapshot(product.id) == before

@@ -1,0 +1,42 @@
+"""The demo data: real products, one user per role and unit, loaded idempotently."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from ocop_app import demo
+from ocop_app.extensions import db
+from ocop_app.models import AdminUnit, Product, StageEvent, User
+
+
+def _counts():
+    db.session.rollback()
+    return tuple(db.session.scalar(select(func.count()).select_from(m)) for m in (AdminUnit, User, Product, StageEvent))
+
+
+def test_demo_load_is_idempotent_and_real(app, client):
+    report = demo.load()
+    assert report.created["products"] == 214  # 161 ranked + 53 unconfirmed
+    first = _counts()
+    assert str(demo.load()) == "nothing new (demo data already loaded)"
+    assert _counts() == first
+
+    users = {u.username: u for u in db.session.scalars(select(User))}
+    for name in ("admin", "xa.thachxa", "xa.thachxa.duyet", "xa.binhphu", "huyen.canbo", "huyen.duyet",
+                 "huyen.hoidong1", "tp.canbo", "tp.duyet", "tp.hoidong1"):
+        assert name in users and users[name].check_password("ocop-demo")
+    assert users["xa.thachxa"].unit.name == "Thạch Xá"
+    assert users["huyen.duyet"].unit.name == "Thạch Thất"
+
+    ranked = db.session.scalar(select(func.count()).select_from(Product).where(Product.stage == "ranked"))
+    assert ranked == 161
+    five = client.get("/api/v1/products?stars=5&per_page=100").get_json()
+    assert five["total"] == 24
+    assert "Khoai tây Hương Ngải" in client.get("/?q=khoai tay").get_data(as_text=True)
+
+
+def test_demo_queues_have_work(app, client):
+    demo.load()
+    client.login("huyen.duyet", "ocop-demo")
+    page = client.get("/staff/queue").get_data(as_text=True)
+    assert "Không có việc nào" not in page

@@ -1,0 +1,188 @@
+"""A product's whole passage through HTTP, as the people in the issue would do it."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import snapshot
+from ocop_app.extensions import db
+from ocop_app.models import Product, StageEvent
+from ocop_app.workflow import Role
+
+
+def _fresh(product_id) -> Product:
+    """The product as it is now in the database (ending the test thread's read snapshot)."""
+    db.session.rollback()
+    return db.session.get(Product, product_id)
+
+
+def _action(client, product_id, name, **data):
+    version = _fresh(product_id).version
+    db.session.rollback()
+    return client.post(f"/staff/products/{product_id}/actions/{name}", {"version": version, **data})
+
+
+def _queue_names(client):
+    page = client.get("/staff/queue").get_data(as_text=True)
+    return re.findall(r'href="/staff/products/\d+">([^<]+)</a>', page)
+
+
+def test_register_sign_off_and_rank(make_user, new_client):
+    staff = make_user(Role.COMMUNE_STAFF, username="xa.thachxa")
+    approver = make_user(Role.COMMUNE_APPROVER, username="xa.thachxa.duyet")
+    other_commune = make_user(Role.COMMUNE_STAFF, "binh_phu", username="xa.binhphu")
+    d_staff = make_user(Role.DISTRICT_STAFF, username="huyen.canbo")
+    d_approver = make_user(Role.DISTRICT_APPROVER, username="huyen.duyet")
+    council = make_user(Role.DISTRICT_COUNCIL, username="huyen.hoidong1")
+    c_approver = make_user(Role.CITY_APPROVER, username="tp.duyet")
+
+    a = new_client()
+    a.login(staff)
+    r = a.post("/staff/products/new", {
+        "name": "Chè lam Thạch Xá", "product_set_no": "6", "producer_name": "HTX Chè lam Thạch Xá",
+        "producer_type": "cooperative", "registration_no": "", "description": "Bánh chè lam truyền thống",
+    })
+    assert r.status_code == 303
+    product_id = int(r.headers["Location"].rstrip("/").split("/")[-1])
+    assert "Chè lam Thạch Xá" in a.get(f"/staff/products/{product_id}").get_data(as_text=True)
+
+    # Another commune cannot even see it.
+    b = new_client()
+    b.login(other_commune)
+    assert b.get(f"/staff/products/{product_id}").status_code == 404
+    assert _action(b, product_id, "submit").status_code == 404
+
+    duyet = new_client()
+    duyet.login(d_approver)
+    assert _action(a, product_id, "submit").status_code == 303
+    assert "Chè lam Thạch Xá" not in _queue_names(duyet)  # not before the commune signs off
+
+    ca = new_client()
+    ca.login(approver)
+    assert "Chè lam Thạch Xá" in _queue_names(ca)
+    assert _action(ca, product_id, "commune_sign_off").status_code == 303
+    assert "Chè lam Thạch Xá" in _queue_names(duyet)  # now it waits for the district
+
+    canbo = new_client()
+    canbo.login(d_staff)
+    assert _action(duyet, product_id, "district_accept").status_code == 303
+    assert _action(canbo, product_id, "record_training").status_code == 303
+    assert _action(duyet, product_id, "confirm_training").status_code == 303
+    assert _action(canbo, product_id, "record_upgrade").status_code == 303
+    assert _action(duyet, product_id, "send_to_evaluation").status_code == 303
+
+    hd = new_client()
+    hd.login(council)
+    assert _action(hd, product_id, "record_evaluation", score="72,5").status_code == 303
+    p = _fresh(product_id)
+    assert (float(p.score), p.stars) == (72.5, 4)
+    db.session.rollback()
+
+    # ★4 must go up, not be closed.
+    assert _action(duyet, product_id, "close_not_recognised").status_code == 403
+    assert _action(duyet, product_id, "propose_to_city").status_code == 303
+
+    tp = new_client()
+    tp.login(c_approver)
+    assert "Chè lam Thạch Xá" in _queue_names(tp)
+    assert _action(tp, product_id, "confirm_ranking").status_code == 303
+    p = _fresh(product_id)
+    assert (p.stage, p.status, p.stars, p.ranked_on is not None) == ("ranked", "approved", 4, True)
+    db.session.rollback()
+
+    # The public sees it, with its stars.
+    public = new_client()
+    assert "Chè lam Thạch Xá" in public.get("/").get_data(as_text=True)
+    items = public.get("/api/v1/products?q=che lam").get_json()["items"]
+    assert [(i["name"], i["stars"], i["score"]) for i in items] == [("Chè lam Thạch Xá", 4, 72.5)]
+
+    # The timeline shows who, what and when for all 12 steps.
+    db.session.rollback()
+    events = db.session.query(StageEvent).filter_by(product_id=product_id).order_by(StageEvent.id).all()
+    assert [e.action for e in events] == [
+        "create", "submit", "commune_sign_off", "district_accept", "record_training", "confirm_training",
+        "record_upgrade", "send_to_evaluation", "record_evaluation", "propose_to_city", "confirm_ranking",
+    ]
+    page = a.get(f"/staff/products/{product_id}").get_data(as_text=True)
+    assert "Công nhận hạng sao" in page and "tp.duyet" not in page  # full names, not user names
+    assert page.count("<time datetime=") == len(events)
+
+
+def test_low_score_is_ranked_two_stars_and_stays_private(make_user, make_product, new_client):
+    product = make_product("upgraded", "approved", "district", name="Mứt gừng thử")
+    hd = new_client()
+    hd.login(make_user(Role.DISTRICT_COUNCIL))
+    assert _action(hd, product.id, "record_evaluation", score="49.9").status_code == 303
+    p = _fresh(product.id)
+    assert (float(p.score), p.stars) == (49.9, 2)
+    db.session.rollback()
+    duyet = new_client()
+    duyet.login(make_user(Role.DISTRICT_APPROVER))
+    assert _action(duyet, product.id, "propose_to_city").status_code == 403
+    assert _action(duyet, product.id, "close_not_recognised").status_code == 303
+    public = new_client()
+    assert "Mứt gừng thử" not in public.get("/").get_data(as_text=True)
+    assert public.get("/api/v1/products?q=mut gung").get_json()["items"] == []
+    assert public.get(f"/p/{product.id}").status_code == 404
+
+
+def test_return_with_reason_shows_in_timeline_and_allows_resubmission(make_user, make_product, new_client):
+    staff = make_user(Role.COMMUNE_STAFF)
+    product = make_product("registered", "awaiting", "commune", last_actor=staff)
+    ca = new_client()
+    ca.login(make_user(Role.COMMUNE_APPROVER))
+    r = _action(ca, product.id, "commune_return", reason="Thiếu giấy đăng ký kinh doanh")
+    assert r.status_code == 303
+    a = new_client()
+    a.login(staff)
+    page = a.get(f"/staff/products/{product.id}").get_data(as_text=True)
+    assert "Thiếu giấy đăng ký kinh doanh" in page and "Trả lại để bổ sung" in page
+    # The returned draft can be edited and submitted again.
+    version = snapshot(product.id)[5]
+    r = a.post(f"/staff/products/{product.id}/edit", {
+        "name": "Tên mới", "product_set_no": "7", "producer_name": "HTX thử nghiệm 1",
+        "producer_type": "cooperative", "version": version,
+    })
+    assert r.status_code == 303
+    assert _action(a, product.id, "submit").status_code == 303
+    assert snapshot(product.id)[:3] == ("registered", "awaiting", "commune")
+
+
+def test_score_input_errors_keep_what_was_typed(make_user, make_product, new_client):
+    product = make_product("upgraded", "approved", "district")
+    hd = new_client()
+    hd.login(make_user(Role.DISTRICT_COUNCIL))
+    before = snapshot(product.id)
+    for typed, message in (("abc", "Nhập một số"), ("101", "từ 0 đến 100"), ("72,55", "một chữ số thập phân"),
+                           ("", "Nhập điểm")):
+        r = _action(hd, product.id, "record_evaluation", score=typed)
+        assert r.status_code == 422, typed
+        body = r.get_data(as_text=True)
+        assert message in body
+        assert f'value="{typed}"' in body
+        assert snapshot(product.id) == before
+
+
+def test_edit_only_while_draft_or_returned(make_user, make_product, new_client):
+    staff = make_user(Role.COMMUNE_STAFF)
+    product = make_product("registered", "awaiting", "commune")
+    a = new_client()
+    a.login(staff)
+    assert a.get(f"/staff/products/{product.id}/edit").status_code == 403
+    before = snapshot(product.id)
+    r = a.post(f"/staff/products/{product.id}/edit", {"name": "X", "product_set_no": "7", "producer_name": "Y",
+                                                      "producer_type": "household", "version": before[5]})
+    assert r.status_code == 403
+    assert snapshot(product.id) == before
+
+
+def test_register_form_errors_keep_input(make_user, new_client):
+    a = new_client()
+    a.login(make_user(Role.COMMUNE_STAFF))
+    r = a.post("/staff/products/new", {"name": "Miến dong", "product_set_no": "99", "producer_name": "",
+                                       "producer_type": "household"})
+    assert r.status_code == 422
+    body = r.get_data(as_text=True)
+    assert 'value="Miến dong"' in body
+    db.session.rollback()
+    assert db.session.query(Product).count() == 0

@@ -1,0 +1,29 @@
+"""Deny by default: every route declares who may use it."""
+
+from __future__ import annotations
+
+from ocop_app.permissions import policy_of
+
+
+def test_every_route_declares_an_access_policy(app):
+    missing = [
+        rule.endpoint for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static" and policy_of(app.view_functions[rule.endpoint]) is None
+    ]
+    assert missing == []
+
+
+def test_a_route_without_a_policy_is_refused(app, client):
+    app.add_url_rule("/undeclared", "undeclared", lambda: "secret")
+    assert client.get("/undeclared").status_code == 403
+
+
+def test_staff_pages_need_login(app, client):
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        policy = policy_of(view)
+        if policy is None or policy.public or "GET" not in rule.methods:
+            continue
+        url = rule.rule.replace("<int:product_id>", "1")
+        r = client.get(url)
+        assert r.status_code in (302, 401), url
