@@ -24,12 +24,13 @@ install-test: $(VENV)/.installed-test translations
 
 ## Compile the Vietnamese and English catalogs (.po → .mo).
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d ocop_app/translations
+	$(BIN)/pybabel compile --statistics -d ocop_app/translations
 
-## Re-extract UI strings and merge them into the catalogs (then translate the new ones).
+## Re-extract UI strings, merge them into the catalog and fill Vietnamese from tools/vi/*.tsv.
 messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o ocop_app/translations/messages.pot ocop_app templates
 	$(BIN)/pybabel update -N -i ocop_app/translations/messages.pot -d ocop_app/translations
+	$(BIN)/python tools/fill_vi.py
 
 db: install
 	$(FLASK) db upgrade

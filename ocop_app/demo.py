@@ -21,15 +21,16 @@ natural key first.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from . import catalog
+from . import catalog, rules
 from .extensions import db
-from .models import AdminUnit, City, Commune, District, Producer, Product, StageEvent, User
+from .models import AdminUnit, Certificate, City, Commune, District, Producer, Product, StageEvent, User
 from .products.operations import place_product, search_text_for, utcnow
 from .text import slug
 from .workflow import Level, Role, Stage, Status
@@ -202,11 +203,27 @@ class _Loader:
         place_product(product, unit)
         product.search_text = search_text_for(product)
         db.session.add(product)
+        if stage is Stage.RANKED and year is not None:
+            self.certificate(product, year)
         db.session.add(StageEvent(
             product=product, actor=None, action="import", to_stage=stage.value, to_status=status.value,
             to_level=level.value, reason="", detail=f"demo data: {row['source_url'].strip()}", at=utcnow(),
         ))
         self.report.add("products")
+
+    def certificate(self, product: Product, year: int) -> None:
+        """A demo certificate: the sources give the year of recognition only, so the
+        number is marked DEMO and the signing date is taken as 1 July of that year."""
+        self.report.add("certificates")
+        n = self.report.created["certificates"]
+        signed_on = dt.date(year, 7, 1)
+        rule_set = rules.get(product.rule_set_code)
+        db.session.add(Certificate(
+            product=product, number=f"DEMO-{year}-{n:04d}", decision_no=f"Quyết định công nhận năm {year} (demo)",
+            signed_on=signed_on, valid_until=rule_set.certificate_valid_until(signed_on), stars=product.stars,
+            issued_by=Level.CITY.value, rule_set_code=rule_set.code,
+            note="Demo certificate: the public source gives the year only; number and date are not real.",
+        ))
 
     def products(self) -> None:
         with (DATA / "ocop_products_real.csv").open(encoding="utf-8") as fh:

@@ -37,6 +37,7 @@ class RuleSet:
     propose_min_stars: int
     recognised_min_stars: int
     central_min_score: Decimal
+    certificate_months: int
 
     def stars_for(self, score: Decimal | float | int) -> int:
         """Star rank (1–5) for a score out of 100, by this rule set's bands.
@@ -53,6 +54,19 @@ class RuleSet:
             if value >= minimum:
                 return stars
         raise ValueError(f"no star band for {score}")  # pragma: no cover - bands start at 0
+
+    def certificate_valid_until(self, signed_on: dt.date) -> dt.date:
+        """Last day a certificate signed on ``signed_on`` is valid: ``certificate_months``
+        later (36 months, QĐ 26/2026 Điều 4.3). 2023-12-15 → 2026-12-15; a day that does
+        not exist in the target month falls back to the month's last day."""
+        month = signed_on.month - 1 + self.certificate_months
+        year, month = signed_on.year + month // 12, month % 12 + 1
+        for day in (signed_on.day, 30, 29, 28):
+            try:
+                return dt.date(year, month, min(day, signed_on.day))
+            except ValueError:
+                continue
+        raise AssertionError("unreachable")  # pragma: no cover
 
 
 @cache
@@ -75,6 +89,7 @@ def _load() -> tuple[str, dict[str, RuleSet]]:
             propose_min_stars=int(item["propose_min_stars"]),
             recognised_min_stars=int(item["recognised_min_stars"]),
             central_min_score=Decimal(str(item["central_min_score"])),
+            certificate_months=int(item["certificate_months"]),
         )
     return raw["default"], sets
 

@@ -40,3 +40,18 @@ def test_demo_queues_have_work(app, client):
     client.login("huyen.duyet", "ocop-demo")
     page = client.get("/staff/queue").get_data(as_text=True)
     assert "Không có việc nào" not in page
+
+
+def test_demo_certificates_expire_after_36_months(app):
+    import datetime as dt
+
+    from ocop_app.models import Certificate, CertificateStatus
+
+    demo.load()
+    certificates = db.session.scalars(select(Certificate)).all()
+    assert certificates and all(c.number.startswith("DEMO-") for c in certificates)
+    today = dt.date(2026, 11, 29)
+    old = [c for c in certificates if c.signed_on.year == 2021]
+    new = [c for c in certificates if c.signed_on.year == 2025]
+    assert old and all(c.status_on(today) is CertificateStatus.EXPIRED for c in old)
+    assert new and all(c.status_on(today) is CertificateStatus.VALID for c in new)

@@ -1,7 +1,8 @@
 """Fill Vietnamese translations into ocop_app/translations/vi/LC_MESSAGES/messages.po.
 
-Usage: python tools/fill_vi.py tools/vi_strings.tsv
-Each TSV line: English msgid <TAB> Vietnamese text (plural forms: join with " || ").
+Usage: python tools/fill_vi.py            (reads every tools/vi/*.tsv)
+Each TSV line: English msgid <TAB> Vietnamese text. One TSV per area (core, evaluation,
+training, public, …) so that parallel work does not collide; the .po file is generated.
 Only entries that are empty or fuzzy in the catalog are filled; the rest are kept.
 """
 
@@ -13,12 +14,13 @@ from babel.messages.pofile import read_po, write_po
 PO = Path(__file__).resolve().parent.parent / "ocop_app/translations/vi/LC_MESSAGES/messages.po"
 
 
-def main(tsv: str) -> None:
+def main() -> None:
     table = {}
-    for line in Path(tsv).read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            en, vi = line.split("\t", 1)
-            table[en] = vi
+    for tsv in sorted((Path(__file__).parent / "vi").glob("*.tsv")):
+        for line in tsv.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                en, vi = line.split("\t", 1)
+                table[en] = vi
     with PO.open("rb") as fh:
         catalog = read_po(fh, locale="vi")
     missing = []
@@ -44,4 +46,4 @@ def main(tsv: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main()

@@ -106,6 +106,9 @@ class Product(db.Model):
     district: Mapped[AdminUnit | None] = relationship(foreign_keys=[district_id])
     city: Mapped[AdminUnit] = relationship(foreign_keys=[city_id])
     events: Mapped[list[StageEvent]] = relationship(order_by="StageEvent.id", viewonly=True)
+    certificates: Mapped[list["Certificate"]] = relationship(
+        order_by="Certificate.signed_on", viewonly=True, overlaps="product"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -121,6 +124,11 @@ class Product(db.Model):
     def place(self) -> AdminUnit:
         """The most specific unit the product is placed in."""
         return self.commune or self.district or self.city
+
+    @property
+    def certificate(self) -> "Certificate | None":
+        """The latest certificate issued for the product, if any."""
+        return self.certificates[-1] if self.certificates else None
 
     @property
     def recognised(self) -> bool:
@@ -150,3 +158,53 @@ class StageEvent(db.Model):
 
     product: Mapped[Product] = relationship()
     actor: Mapped[User | None] = relationship()
+
+
+class CertificateStatus(enum.StrEnum):
+    """Whether a certificate (giấy chứng nhận) vouches for its stars today."""
+
+    VALID = "valid"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+    @property
+    def label(self):
+        return {
+            CertificateStatus.VALID: _l("Valid"),
+            CertificateStatus.EXPIRED: _l("Expired"),
+            CertificateStatus.REVOKED: _l("Revoked"),
+        }[self]
+
+
+class Certificate(db.Model):
+    """The OCOP certificate (giấy chứng nhận) that recognises a product's stars.
+
+    Valid for the rule set's ``certificate_months`` (36 under QĐ 148/2023 and
+    QĐ 26/2026, Điều 4.3) from ``signed_on``; revocation (Điều 8) ends it at once.
+    """
+
+    __tablename__ = "certificate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    number: Mapped[str] = mapped_column(String(60), unique=True)
+    decision_no: Mapped[str] = mapped_column(String(80))
+    signed_on: Mapped[dt.date] = mapped_column(Date)
+    valid_until: Mapped[dt.date] = mapped_column(Date)
+    stars: Mapped[int] = mapped_column(SmallInteger)
+    issued_by: Mapped[str] = mapped_column(String(16))  # level that recognised the stars
+    rule_set_code: Mapped[str] = mapped_column(String(32))
+    revoked_on: Mapped[dt.date | None] = mapped_column(Date)
+    revocation_reason: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    product: Mapped[Product] = relationship()
+
+    def status_on(self, day: dt.date) -> CertificateStatus:
+        """Status on ``day``: revoked from ``revoked_on``, expired after ``valid_until``."""
+        if self.revoked_on is not None and day >= self.revoked_on:
+            return CertificateStatus.REVOKED
+        if day > self.valid_until:
+            return CertificateStatus.EXPIRED
+        return CertificateStatus.VALID
