@@ -46,7 +46,7 @@ def _worker_pg_url() -> str:
     url = make_url(database.normalise_database_url(PG_URL))
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     name = f"{url.database}_{worker}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
