@@ -7,13 +7,13 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, jsonify, request, url_for
+from flask import Flask, g, jsonify, request, session, url_for
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 
-from . import database, workflow
+from . import database, security, workflow
 from .extensions import babel, csrf, db, login_manager, migrate
 from .permissions import policy_of
 from .rendering import is_htmx, render
@@ -35,6 +35,21 @@ class DefaultConfig:
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = dt.timedelta(hours=12)
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    #: A session ends after this long without a request, and this long after login whatever happens.
+    SESSION_IDLE_TIMEOUT = dt.timedelta(minutes=30)
+    SESSION_ABSOLUTE_LIFETIME = dt.timedelta(hours=12)
+    #: Served over HTTPS (directly or behind a proxy): Secure cookies and HSTS.
+    OCOP_HTTPS = False
+    #: Trusted reverse proxies in front of the app (X-Forwarded-For/-Proto); 0 = none.
+    PROXY_FIX_HOPS = 0
+    #: Failed logins allowed per account name and per client address (Flask-Limiter notation).
+    LOGIN_LIMIT_PER_ACCOUNT = "11 per 15 minutes"
+    LOGIN_LIMIT_PER_ADDRESS = "50 per 15 minutes"
+    #: Shared storage for limits (``redis://…``); empty = REDIS_URL, else memory (one process).
+    RATELIMIT_STORAGE_URI = ""
+    REDIS_URL = ""
+    #: werkzeug password hash method for new hashes; older hashes are upgraded at login.
+    PASSWORD_HASH_METHOD = "scrypt"
     PER_PAGE = 25
     #: Rule set for new dossiers (``ocop_app/data/rule_sets.json``); None = the file's default.
     OCOP_RULE_SET = None
@@ -60,14 +75,20 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_pyfile("config.py", silent=True)
     if os.environ.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
-    if os.environ.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    for key in ("SECRET_KEY", "REDIS_URL", "RATELIMIT_STORAGE_URI", "UPLOAD_FOLDER"):
+        if os.environ.get(key):
+            app.config[key] = os.environ[key]
+    for key in ("OCOP_HTTPS", "PROXY_FIX_HOPS"):
+        if os.environ.get(key):
+            app.config[key] = int(os.environ[key]) if os.environ[key].isdigit() else os.environ[key].lower() == "true"
     if test_config is not None:
         app.config.update(test_config)
     app.config["SQLALCHEMY_DATABASE_URI"] = database.normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _local_secret_key(Path(app.instance_path))
+        app.config["OCOP_DEV_SECRET_KEY"] = True
+    security.configure(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
@@ -79,6 +100,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_message_category = "info"
 
     from . import models  # noqa: F401  (register models with SQLAlchemy)
+    from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
     from .cli import register_cli
     from .products.views import bp as products_bp
@@ -87,6 +109,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(products_bp, url_prefix="/staff")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
     register_cli(app)
 
     _install_hooks(app)
@@ -137,7 +160,8 @@ def _unauthorized():
         return response
     if request.path.startswith("/api/"):
         return jsonify(error="login required"), 401
-    flash(login_manager.login_message, "info")
+    expired = g.get("session_expired")
+    flash(_l("Your session has expired. Please log in again.") if expired else login_manager.login_message, "info")
     return redirect(login_url)
 
 
@@ -155,9 +179,15 @@ def _install_hooks(app: Flask) -> None:
             from flask import abort
 
             abort(403)
+        expired = current_user.is_authenticated and security.session_expired()
+        if expired:
+            app.logger.info("session expired user=%s addr=%s", current_user.username, request.remote_addr)
+            logout_user()
+            session.clear()
         if policy.public:
             return None
         if not current_user.is_authenticated:
+            g.session_expired = expired
             return login_manager.unauthorized()
         if not policy.allows(current_user):
             from flask import abort
@@ -168,14 +198,7 @@ def _install_hooks(app: Flask) -> None:
     @app.after_request
     def _headers(response):
         response.headers.add("Vary", "HX-Request")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
-        )
-        return response
+        return security.set_headers(response)
 
     @app.teardown_request
     def _reset_intent(exc):
@@ -214,6 +237,11 @@ def _install_error_handlers(app: Flask) -> None:
 
     def handle(error):
         code = getattr(error, "code", 500) or 500
+        if code in (403, 404) and current_user.is_authenticated:
+            app.logger.warning("refused %s user=%s %s %s", code, current_user.username, request.method, request.path)
+        elif code == 403:
+            app.logger.warning("refused 403 anonymous %s %s", request.method, request.path)
+        db.session.rollback()
         message = getattr(error, "description", None)
         if message is None or message == getattr(type(error), "description", None):
             message = messages.get(code, message)  # werkzeug's English default → ours, translated

@@ -38,6 +38,7 @@ def _config(uri: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": uri,
         "WTF_CSRF_ENABLED": True,
         "SERVER_NAME": None,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests, like _HASH
     }
 
 

@@ -52,8 +52,11 @@ class User(UserMixin, db.Model):
         return Role(self.role).level
 
     def set_password(self, password: str) -> None:
-        """Store a salted hash of ``password`` (werkzeug's scrypt by default)."""
-        self.password_hash = generate_password_hash(password)
+        """Store a salted hash of ``password`` with ``PASSWORD_HASH_METHOD`` (werkzeug's scrypt by default)."""
+        from flask import current_app, has_app_context
+
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
