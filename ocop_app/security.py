@@ -22,6 +22,7 @@ import datetime as dt
 import time
 
 import click
+from flask.cli import with_appcontext
 from flask import Flask, current_app, request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -173,7 +174,7 @@ def deploy_problems(app: Flask) -> tuple[list[str], list[str]]:
     cfg = app.config
     problems, warnings = [], []
     if cfg.get("DEBUG") or app.debug:
-        problems.append("DEBUG is on: turn it off (no FLASK_DEBUG, no --debug).")
+        problems.append("DEBUG is on: turn it off (no FLASK_DEBUG=1, no --debug, DEBUG = False).")
     if cfg.get("TESTING"):
         problems.append("TESTING is on.")
     key = cfg.get("SECRET_KEY") or ""
@@ -209,10 +210,10 @@ def deploy_problems(app: Flask) -> tuple[list[str], list[str]]:
 
 
 def header_problems(app: Flask) -> list[str]:
-    """Ask the app for its public home page over HTTPS and check the security headers."""
+    """Ask the app for its login page over HTTPS and check the security headers."""
     problems = []
     with app.test_client() as client:
-        response = client.get("/", base_url="https://localhost")
+        response = client.get("/auth/login", base_url="https://localhost")
     h = response.headers
     csp = h.get("Content-Security-Policy", "")
     if not csp:
@@ -233,6 +234,7 @@ def header_problems(app: Flask) -> list[str]:
 
 
 @click.command("check-deploy")
+@with_appcontext
 def check_deploy_command() -> None:
     """Check the configuration for production; exit 1 listing the problems."""
     problems, warnings = deploy_problems(current_app)
