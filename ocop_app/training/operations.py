@@ -170,6 +170,9 @@ def read_attendance(data: bytes, course: TrainingCourse) -> list[ImportRow]:
     rows: list[ImportRow] = []
     seen: set[tuple] = set()
     scope_units = _units_under(course.unit_id)
+    by_name: dict[str, list[Producer]] = {}
+    for producer in db.session.scalars(select(Producer).where(Producer.unit_id.in_(scope_units))):
+        by_name.setdefault(fold(producer.name), []).append(producer)
     for line, values in enumerate(ws.iter_rows(values_only=True), start=1):
         cells = ["" if v is None else str(v).strip() for v in values]
         if columns is None:
@@ -200,7 +203,7 @@ def read_attendance(data: bytes, course: TrainingCourse) -> list[ImportRow]:
             else:
                 row.user_id = user.id
         elif row.producer_name:
-            _match_producer(row, scope_units)
+            _match_producer(row, by_name)
         else:
             row.errors.append("Thiếu tên chủ thể (hoặc tài khoản, nếu là cán bộ).")
         key = (row.producer_id, row.user_id, fold(row.person))
@@ -225,10 +228,10 @@ def _units_under(unit_id: int) -> set[int]:
     return ids
 
 
-def _match_producer(row: ImportRow, scope_units: set[int]) -> None:
-    candidates = db.session.scalars(select(Producer).where(Producer.unit_id.in_(scope_units))).all()
-    wanted = fold(row.producer_name)
-    matches = [p for p in candidates if fold(p.name) == wanted]
+def _match_producer(row: ImportRow, by_name: dict[str, list[Producer]]) -> None:
+    """Match the row's producer by accent-folded name among the course area's producers
+    (``by_name``: folded name → producers), narrowed by the commune column when given."""
+    matches = list(by_name.get(fold(row.producer_name), []))
     if row.commune_name:
         commune = fold(row.commune_name)
         for prefix in ("xa ", "thi tran ", "phuong "):
