@@ -34,7 +34,6 @@ class DefaultConfig:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = dt.timedelta(hours=12)
-    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
     #: A session ends after this long without a request, and this long after login whatever happens.
     SESSION_IDLE_TIMEOUT = dt.timedelta(minutes=30)
     SESSION_ABSOLUTE_LIFETIME = dt.timedelta(hours=12)
@@ -50,6 +49,13 @@ class DefaultConfig:
     REDIS_URL = ""
     #: werkzeug password hash method for new hashes; older hashes are upgraded at login.
     PASSWORD_HASH_METHOD = "scrypt"
+    #: Largest uploaded file (bytes); a larger one is refused with a message and the form kept.
+    UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+    #: Where uploads are stored (None = instance/uploads); never under static/.
+    UPLOAD_FOLDER = None
+    #: Largest request body. Above UPLOAD_MAX_BYTES so that a file somewhat over the limit
+    #: still reaches the form (refused with a message, other fields kept); beyond this → 413 page.
+    MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     PER_PAGE = 25
     #: Rule set for new dossiers (``ocop_app/data/rule_sets.json``); None = the file's default.
     OCOP_RULE_SET = None
@@ -103,13 +109,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
     from .cli import register_cli
+    from .dossier.views import bp as dossier_bp
     from .products.views import bp as products_bp
     from .public.views import bp as public_bp
+    from .training.views import bp as training_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(products_bp, url_prefix="/staff")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(training_bp, url_prefix="/staff/training")
+    app.register_blueprint(dossier_bp, url_prefix="/staff/dossier")
     register_cli(app)
 
     _install_hooks(app)
@@ -245,6 +255,9 @@ def _install_error_handlers(app: Flask) -> None:
         message = getattr(error, "description", None)
         if message is None or message == getattr(type(error), "description", None):
             message = messages.get(code, message)  # werkzeug's English default → ours, translated
+        if code == 413:
+            message = _l("The upload is too large: files may be at most %(mb)s MB. Go back and choose a smaller file.",
+                         mb=app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024))
         if request.path.startswith("/api/"):
             return jsonify(error=str(message)), code
         return render("errors/error.html", "errors/_error.html", status=code, code=code, message=message)

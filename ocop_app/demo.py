@@ -244,6 +244,99 @@ class _Loader:
                     early[row["district"]] = n + 1
 
 
+    # -- training, upgrade plans, dossiers (issue 4) ------------------------
+    def training_and_dossiers(self, district: AdminUnit) -> None:
+        """A course of this cycle attended by the producers of Thạch Thất's products that are
+        being trained or upgraded, and for the upgraded ones a plan and dossier items with
+        generated demo PDFs (clearly marked as not real papers)."""
+        from flask_babel import force_locale
+
+        from .dossier import checklist
+        from .dossier.operations import add_dossier_file, set_planned_evaluation_date
+        from .dossier.storage import CheckedFile
+        from .models import CourseAttendee, DossierItem, ProductDossier, TrainingCourse, UpgradeAction
+        from .products.operations import local_today
+
+        today = local_today()
+        products = db.session.scalars(
+            select(Product).where(Product.district_id == district.id,
+                                  Product.stage.in_([Stage.TRAINED.value, Stage.UPGRADED.value]))
+            .order_by(Product.id)
+        ).all()
+        if not products:
+            return
+        title = f"Tập huấn chu trình OCOP và hoàn thiện hồ sơ sản phẩm năm {today.year} (demo)"
+        course = db.session.scalars(select(TrainingCourse).where(
+            TrainingCourse.title == title, TrainingCourse.unit_id == district.id)).first()
+        if course is None:
+            start = dt.date(today.year, 3, 10)
+            course = TrainingCourse(
+                title=title, organiser_level=Level.DISTRICT.value, unit_id=district.id, cycle_year=today.year,
+                starts_on=start, ends_on=start + dt.timedelta(days=1), place="Hội trường UBND huyện Thạch Thất",
+                topics="Chu trình OCOP; thiết kế nhãn, bao bì; hồ sơ theo Điều 6 QĐ 26/2026", trainer="Demo",
+            )
+            db.session.add(course)
+            db.session.flush()
+            self.report.add("training courses")
+        canbo = db.session.scalars(select(User).where(User.username == "huyen.canbo")).first()
+        for user in db.session.scalars(select(User).where(User.username.in_(["huyen.canbo", "xa.thachxa"]))):
+            if not db.session.scalars(select(CourseAttendee).where(
+                    CourseAttendee.course_id == course.id, CourseAttendee.user_id == user.id)).first():
+                db.session.add(CourseAttendee(course=course, user_id=user.id, person_name=user.full_name))
+                self.report.add("course attendees")
+        for product in products:
+            if not db.session.scalars(select(CourseAttendee).where(
+                    CourseAttendee.course_id == course.id, CourseAttendee.producer_id == product.producer_id)).first():
+                db.session.add(CourseAttendee(course=course, producer_id=product.producer_id,
+                                              person_name="Đại diện chủ thể (demo)", present=True))
+                self.report.add("course attendees")
+            if product.stage != Stage.UPGRADED.value:
+                continue
+            if not db.session.scalars(select(UpgradeAction.id).where(UpgradeAction.product_id == product.id)).first():
+                db.session.add_all([
+                    UpgradeAction(product_id=product.id, kind="label_design", status="done", cost_vnd=15_000_000,
+                                  funding="state", description="Thiết kế lại nhãn (demo)"),
+                    UpgradeAction(product_id=product.id, kind="lab_analysis", status="done", cost_vnd=3_500_000,
+                                  funding="state", description="Kiểm nghiệm chỉ tiêu an toàn thực phẩm (demo)"),
+                ])
+                self.report.add("upgrade actions")
+            if not db.session.scalars(select(ProductDossier).where(ProductDossier.product_id == product.id)).first():
+                set_planned_evaluation_date(product, canbo, dt.date(today.year, 12, 15))
+            for kind, required in checklist.checklist_for(product.branch):
+                if not required:
+                    continue
+                if db.session.scalars(select(DossierItem).where(
+                        DossierItem.product_id == product.id, DossierItem.code == kind.code)).first():
+                    continue
+                with force_locale("vi"):
+                    label = str(kind.label)
+                name = f"{label} - {product.name} (demo).pdf".replace("/", "-")
+                dates = {}
+                if kind.code == "food_safety_certificate":
+                    dates = {"issued_on": dt.date(today.year - 2, 6, 1), "expires_on": dt.date(today.year + 1, 6, 1)}
+                add_dossier_file(product, canbo, kind.code,
+                                 CheckedFile(name, "application/pdf", demo_pdf(label, product)), **dates)
+                self.report.add("dossier files")
+
+
+def demo_pdf(title: str, product: Product) -> bytes:
+    """A one-page PDF saying plainly that it is a demo, not a real paper (fpdf2, core font: ASCII text)."""
+    from fpdf import FPDF
+
+    from .text import fold
+
+    pdf = FPDF()
+    pdf.set_creator("ocop-app demo")
+    pdf.set_compression(False)  # tiny file; its text stays readable
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.multi_cell(0, 10, "DEMO - KHONG PHAI GIAY TO THAT / NOT A REAL DOCUMENT", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=12)
+    for line in (fold(title).upper(), f"San pham: {fold(product.name)}", f"Chu the: {fold(product.producer.name)}"):
+        pdf.multi_cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
 def load() -> LoadReport:
     """Load the demo units, users and products; commit; return what was created.
 
@@ -253,5 +346,6 @@ def load() -> LoadReport:
     city, district, communes = loader.home_units()
     loader.users(city, district, communes)
     loader.products()
+    loader.training_and_dossiers(district)
     db.session.commit()
     return loader.report

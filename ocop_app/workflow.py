@@ -221,6 +221,39 @@ ENOUGH_STARS = Guard(
 TOO_FEW_STARS = Guard("too_few_stars", "stars < the rule set's propose_min_stars", _too_few_stars_to_propose)
 
 
+def _producer_trained(product: "Product", user: "User"):
+    from .training.operations import training_problem
+
+    return training_problem(product)
+
+
+def _plan_finished(product: "Product", user: "User"):
+    from .dossier.operations import plan_problems
+
+    problems = plan_problems(product)
+    return _l("The upgrade plan is not finished: %(items)s.", items="; ".join(problems)) if problems else None
+
+
+def _dossier_complete(product: "Product", user: "User"):
+    from .dossier.operations import dossier_problems
+
+    problems = dossier_problems(product)
+    return _l("The dossier is not complete: %(items)s.", items="; ".join(problems)) if problems else None
+
+
+PRODUCER_TRAINED = Guard(
+    "producer_trained", "a representative of the producer attended a training course of the cycle", _producer_trained
+)
+PLAN_FINISHED = Guard(
+    "plan_finished", "every upgrade action is done, or dropped with a reason", _plan_finished
+)
+DOSSIER_COMPLETE = Guard(
+    "dossier_complete",
+    "every required dossier item (QĐ 26/2026, Điều 6) is uploaded and none expires before the planned evaluation date",
+    _dossier_complete,
+)
+
+
 # --------------------------------------------------------------------------
 # Transitions
 # --------------------------------------------------------------------------
@@ -305,10 +338,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     # --- Training --------------------------------------------------------
     _t("record_training", _l("Record training"), K.ACT,
        (ST.REGISTERED, {S.APPROVED, S.RETURNED}, L.DISTRICT), (ST.TRAINED, S.AWAITING, L.DISTRICT),
-       {R.DISTRICT_STAFF}),
+       {R.DISTRICT_STAFF}, [PRODUCER_TRAINED]),
     _t("confirm_training", _l("Confirm training"), K.SIGN_OFF,
        (ST.TRAINED, S.AWAITING, L.DISTRICT), (ST.TRAINED, S.APPROVED, L.DISTRICT),
-       {R.DISTRICT_APPROVER}, [NOT_OWN_STEP]),
+       {R.DISTRICT_APPROVER}, [NOT_OWN_STEP, PRODUCER_TRAINED]),
     _t("return_training", _l("Return training record"), K.RETURN,
        (ST.TRAINED, S.AWAITING, L.DISTRICT), (ST.REGISTERED, S.RETURNED, L.DISTRICT),
        {R.DISTRICT_APPROVER}),
@@ -321,7 +354,7 @@ TRANSITIONS: tuple[Transition, ...] = (
        {R.DISTRICT_STAFF}),
     _t("send_to_evaluation", _l("Confirm upgrading and send to evaluation"), K.SIGN_OFF,
        (ST.UPGRADED, S.AWAITING, L.DISTRICT), (ST.UPGRADED, S.APPROVED, L.DISTRICT),
-       {R.DISTRICT_APPROVER}, [NOT_OWN_STEP]),
+       {R.DISTRICT_APPROVER}, [NOT_OWN_STEP, PLAN_FINISHED, DOSSIER_COMPLETE]),
     _t("return_upgrade", _l("Return upgrading record"), K.RETURN,
        (ST.UPGRADED, S.AWAITING, L.DISTRICT), (ST.TRAINED, S.RETURNED, L.DISTRICT),
        {R.DISTRICT_APPROVER}),

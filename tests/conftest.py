@@ -91,9 +91,9 @@ def db_uri(template_db, tmp_path):
 
 
 @pytest.fixture
-def app(db_uri):
+def app(db_uri, tmp_path):
     """The app on a fresh database, with an app context pushed for the test's setup code."""
-    application = create_app(_config(db_uri))
+    application = create_app({**_config(db_uri), "UPLOAD_FOLDER": str(tmp_path / "uploads")})
     if PG_URL:
         _truncate_all(application)
     # The test's own thread only reads between commits; requests run in other threads.
@@ -256,3 +256,34 @@ def snapshot(product_id: int) -> tuple:
     result = (p.stage, p.status, p.level, p.score, p.stars, p.version, p.name, events)
     db.session.rollback()
     return result
+
+
+TINY_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def satisfy_guards(product, name: str) -> None:
+    """Make the data-dependent guards of workflow step ``name`` hold for ``product`` (and commit):
+    its producer trained this cycle; a finished upgrade plan, a complete dossier and a planned date."""
+    import datetime as dt
+
+    from ocop_app.dossier import checklist, operations as dossier_ops, storage
+    from ocop_app.models import CourseAttendee, TrainingCourse, UpgradeAction
+    from ocop_app.products.operations import local_today
+
+    if name in ("record_training", "confirm_training"):
+        today = local_today()
+        course = TrainingCourse(title="Lớp tập huấn thử", organiser_level="district", unit_id=product.district_id,
+                                cycle_year=today.year, starts_on=today, ends_on=today)
+        db.session.add(course)
+        db.session.add(CourseAttendee(course=course, producer_id=product.producer_id, person_name="Đại diện",
+                                      present=True))
+    if name == "send_to_evaluation":
+        db.session.add(UpgradeAction(product_id=product.id, kind="label_design", status="done"))
+        actor = db.session.get(User, product.last_actor_id) if product.last_actor_id else None
+        for kind, required in checklist.checklist_for(product.branch):
+            if required:
+                checked = storage.CheckedFile(f"{kind.code}.pdf", "application/pdf", TINY_PDF)
+                dossier_ops.add_dossier_file(product, actor, kind.code, checked)
+        dossier_ops.set_planned_evaluation_date(product, actor,
+                                                      local_today() + dt.timedelta(days=30))
+    db.session.commit()

@@ -127,3 +127,32 @@ def test_filter_url_reload_and_back_give_full_pages(live_server, browser, make_p
     page.locator("#results").get_by_text("Nem chua").wait_for()
     assert page.locator("header.site-header").count() == 1
     context.close()
+
+
+def test_dossier_upload_in_a_real_browser(live_server, browser, make_user, make_product, tmp_path):
+    """A district officer uploads a fake PDF (refused, typed dates kept), then the real one."""
+    product = make_product(Stage.UPGRADED, Status.AWAITING, Level.DISTRICT, product_set_no=6)
+    officer = make_user(Role.DISTRICT_STAFF)
+    fake = tmp_path / "Giấy chứng nhận ATTP.pdf"
+    fake.write_bytes(b"<html><body>not a pdf</body></html>")
+    real = tmp_path / "real" / "Giấy chứng nhận ATTP.pdf"
+    real.parent.mkdir()
+    real.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    _login(page, live_server, officer.username)
+    page.goto(f"{live_server}/staff/products/{product.id}")
+    page.click("nav.subnav >> text=Hồ sơ")
+    page.select_option("#code", "food_safety_certificate")
+    page.fill("#expires_on", "31/12/2030")
+    page.set_input_files("#file", str(fake))
+    page.click("form.upload button[type=submit]")
+    assert "không phải là tệp PDF thật" in page.content()
+    assert page.input_value("#expires_on") == "31/12/2030"
+    page.set_input_files("#file", str(real))
+    page.click("form.upload button[type=submit]")
+    page.wait_for_selector("#item-food_safety_certificate a")
+    with page.expect_download() as info:
+        page.click("#item-food_safety_certificate a")
+    assert info.value.suggested_filename == "Giấy chứng nhận ATTP.pdf"
+    context.close()

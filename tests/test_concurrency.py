@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from conftest import snapshot
+from conftest import satisfy_guards, snapshot
 from ocop_app.workflow import Level, Role, Stage, Status
 
 
@@ -26,6 +26,7 @@ def _race(clients, url, data):
 
 def test_two_district_approvers_confirm_at_once(make_user, make_product, new_client):
     product = make_product(Stage.TRAINED, Status.AWAITING, Level.DISTRICT, last_actor=make_user(Role.DISTRICT_STAFF))
+    satisfy_guards(product, "confirm_training")
     clients = []
     for _ in range(2):
         c = new_client()

@@ -55,3 +55,25 @@ def test_demo_certificates_expire_after_36_months(app):
     new = [c for c in certificates if c.signed_on.year == 2025]
     assert old and all(c.status_on(today) is CertificateStatus.EXPIRED for c in old)
     assert new and all(c.status_on(today) is CertificateStatus.VALID for c in new)
+
+
+def test_demo_training_plans_and_dossiers(app, client):
+    from ocop_app.models import CourseAttendee, DossierItem, StoredFile, TrainingCourse, UpgradeAction
+
+    report = demo.load()
+    assert report.created["training courses"] == 1 and report.created["dossier files"] > 0
+    counts = [db.session.scalar(select(func.count()).select_from(m))
+              for m in (TrainingCourse, CourseAttendee, UpgradeAction, DossierItem, StoredFile)]
+    assert str(demo.load()) == "nothing new (demo data already loaded)"
+    db.session.rollback()
+    assert counts == [db.session.scalar(select(func.count()).select_from(m))
+                      for m in (TrainingCourse, CourseAttendee, UpgradeAction, DossierItem, StoredFile)]
+    f = db.session.scalars(select(StoredFile)).first()
+    db.session.rollback()
+    client.login("huyen.duyet", "ocop-demo")
+    r = client.get(f"/staff/dossier/files/{f.id}")
+    assert r.status_code == 200 and r.data.startswith(b"%PDF") and b"DEMO" in r.data
+    r.close()
+    # The district approver's queue offers "confirm training" and "send to evaluation" as open steps.
+    page = client.get("/staff/queue").get_data(as_text=True)
+    assert "Xác nhận" in page

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import snapshot
+from conftest import satisfy_guards, snapshot
 from ocop_app.extensions import db
 from ocop_app.models import Product, StageEvent
 from ocop_app.workflow import Role
@@ -66,9 +66,11 @@ def test_register_sign_off_and_rank(make_user, new_client):
     canbo = new_client()
     canbo.login(d_staff)
     assert _action(duyet, product_id, "district_accept").status_code == 303
+    satisfy_guards(_fresh(product_id), "record_training")  # a course attended (tests/test_training.py)
     assert _action(canbo, product_id, "record_training").status_code == 303
     assert _action(duyet, product_id, "confirm_training").status_code == 303
     assert _action(canbo, product_id, "record_upgrade").status_code == 303
+    satisfy_guards(_fresh(product_id), "send_to_evaluation")  # plan and dossier (tests/test_dossier*.py)
     assert _action(duyet, product_id, "send_to_evaluation").status_code == 303
 
     hd = new_client()

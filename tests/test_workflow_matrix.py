@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import SCOPE_UNITS, snapshot
+from conftest import SCOPE_UNITS, satisfy_guards, snapshot
 from ocop_app import workflow
 from ocop_app.workflow import Level, Role, Stage, Status, TRANSITIONS
 
@@ -45,6 +45,7 @@ def test_roles_and_scope(transition, client, make_user, make_product, new_client
             other = make_user(Role.COMMUNE_STAFF)  # someone else did the previous step
             product = make_product(transition.source_stage, status, transition.level,
                                    last_actor=other, **_setup_for(transition))
+            satisfy_guards(product, transition.name)
             user = make_user(role, SCOPE_UNITS[role.level][0 if in_scope else 1])
             c = new_client()
             c.login(user)

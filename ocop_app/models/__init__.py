@@ -1,6 +1,9 @@
 """All models, importable from one place."""
 
+from .dossier import (DossierItem, ProductDossier, SelfAssessment, SelfAssessmentChoice, StoredFile,
+                      UpgradeAction)
 from .products import Certificate, CertificateStatus, Producer, ProducerType, Product, StageEvent
+from .training import CourseAttendee, TrainingCourse
 from .units import AdminUnit, City, Commune, District
 from .users import User
 
@@ -10,10 +13,18 @@ __all__ = [
     "CertificateStatus",
     "City",
     "Commune",
+    "CourseAttendee",
     "District",
+    "DossierItem",
     "Producer",
     "ProducerType",
     "Product",
+    "ProductDossier",
+    "SelfAssessment",
+    "SelfAssessmentChoice",
     "StageEvent",
+    "StoredFile",
+    "TrainingCourse",
+    "UpgradeAction",
     "User",
 ]

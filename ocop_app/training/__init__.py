@@ -1,0 +1,1 @@
+"""Training courses (lớp tập huấn), attendance, XLSX import and the district's training targets."""
