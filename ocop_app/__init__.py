@@ -82,11 +82,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .auth.views import bp as auth_bp
     from .cli import register_cli
     from .products.views import bp as products_bp
+    from .plans.views import bp as plans_bp
     from .public.views import bp as public_bp
+    from .reports.views import bp as reports_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(products_bp, url_prefix="/staff")
+    app.register_blueprint(reports_bp, url_prefix="/staff/reports")
+    app.register_blueprint(plans_bp, url_prefix="/staff/plans")
     register_cli(app)
 
     _install_hooks(app)

@@ -1,6 +1,8 @@
 """All models, importable from one place."""
 
+from .plans import Plan, PlanMetric, PlanTarget
 from .products import Certificate, CertificateStatus, Producer, ProducerType, Product, StageEvent
+from .reports import ImportBatch
 from .units import AdminUnit, City, Commune, District
 from .users import User
 
@@ -11,6 +13,10 @@ __all__ = [
     "City",
     "Commune",
     "District",
+    "ImportBatch",
+    "Plan",
+    "PlanMetric",
+    "PlanTarget",
     "Producer",
     "ProducerType",
     "Product",
