@@ -107,3 +107,19 @@ def test_plans_are_seen_only_in_their_unit(client, new_client, make_user, make_p
     commune.login(make_user(Role.COMMUNE_STAFF))
     assert commune.get(f"/staff/plans/{plan.id}").status_code == 403
     assert commune.post("/staff/plans/new", PLAN).status_code == 403
+
+
+def test_demo_plan_115_20_1_100_shows_its_gaps(client):
+    from ocop_app import demo
+
+    demo.load()
+    client.login("huyen.duyet", "ocop-demo")
+    plans = client.get("/staff/plans/").get_data(as_text=True)
+    plan_id = re.search(r'/staff/plans/(\d+)">DEMO-01/KH-UBND', plans).group(1)
+    page = client.get(f"/staff/plans/{plan_id}").get_data(as_text=True)
+    city = re.search(r'<a href="([^"]+ranked_at=city[^"]*)">(\d+)</a>', page)
+    shown = int(city.group(2))
+    assert f"còn thiếu {20 - shown} sản phẩm cấp thành phố" in page
+    assert _list_total(client, city.group(1).replace("&amp;", "&")) == shown
+    assert page.count("chưa có dữ liệu") >= 2  # officials and producers trained: no training data yet
+    assert "Đã nhập xong" not in page and str(demo.load()) == "nothing new (demo data already loaded)"

@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from ..models import AdminUnit, Commune, Plan, PlanMetric, PlanTarget, Product
+from ..text import fold
 from ..workflow import Level
 from . import metrics
 
@@ -29,7 +30,7 @@ def communes_of(unit: AdminUnit) -> list[AdminUnit]:
     else:
         districts = select(AdminUnit.id).where(AdminUnit.parent_id == unit.id)
         stmt = stmt.where(or_(Commune.parent_id == unit.id, Commune.parent_id.in_(districts)))
-    return list(db.session.scalars(stmt.order_by(Commune.name)))
+    return sorted(db.session.scalars(stmt), key=lambda c: (fold(c.name), c.name))  # Đ sorts with D
 
 
 @dataclass

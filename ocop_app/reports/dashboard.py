@@ -16,6 +16,7 @@ from .. import catalog
 from ..extensions import db
 from ..models import AdminUnit, Product, StageEvent
 from ..permissions import product_scope
+from ..text import fold
 from ..workflow import Level, Stage, Status
 
 OPEN_STATUSES = (Status.DRAFT.value, Status.AWAITING.value, Status.RETURNED.value, Status.APPROVED.value)
@@ -55,7 +56,7 @@ def summary(user, now: dt.datetime | None = None) -> dict:
         select(AdminUnit.id, AdminUnit.name).where(AdminUnit.id.in_([c for c in by_commune if c]))
     ).all())
     communes = sorted(((names.get(cid, "—") if cid else "—", counts) for cid, counts in by_commune.items()),
-                      key=lambda item: (-sum(item[1].values()), item[0]))
+                      key=lambda item: (-sum(item[1].values()), fold(item[0])))
     branches = [(str(catalog.branch_label(code)), by_branch[code]) for code in catalog.BRANCHES if code in by_branch]
     return {
         "total": len(rows),

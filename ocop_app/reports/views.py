@@ -11,6 +11,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from .. import workflow
 from ..extensions import db
@@ -71,6 +72,7 @@ def dashboard_page():
 @access(STAFF)
 def products_xlsx():
     form, stmt = filtered_products(request.args, current_user)
+    stmt = stmt.options(selectinload(Product.commune), selectinload(Product.district), selectinload(Product.city))
     products = db.session.scalars(stmt).unique().all()
     shown = [f"{f.label.text}: {dict(f.choices).get(f.data, f.data) if hasattr(f, 'choices') else f.data}"
              for f in (form.q, form.stage, form.status, form.commune, form.branch, form.reached, form.ranked_at)

@@ -25,12 +25,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable, Iterable
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from flask import Response
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 HEADER_ROW = 4
 FORMATS = {"date": "dd/mm/yyyy", "int": "#,##0", "decimal": "#,##0.0", "text": "@"}
 MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -53,7 +56,9 @@ def _cell_value(value, kind: str):
     if value is None or value == "":
         return None
     if kind == "date":
-        if isinstance(value, dt.datetime):
+        if isinstance(value, dt.datetime):  # shown in Vietnam's time, as a plain (naive) Excel date-time
+            if value.tzinfo is not None:
+                value = value.astimezone(LOCAL_TZ)
             return value.replace(tzinfo=None)
         return value
     if kind == "int":
@@ -74,31 +79,37 @@ def workbook_bytes(title, columns: list[Column], rows: Iterable[Any], *, subtitl
     :param rows: objects passed to each column's ``value``.
     :param subtitle: printed in row 2 (filters applied, date of export).
     """
-    wb = Workbook()
-    ws = wb.active
-    ws.title = (sheet_name or str(title))[:31].translate({ord(c): " " for c in "[]:*?/\\"})
-    ws.cell(row=1, column=1, value=str(title)).font = Font(bold=True, size=14)
-    if subtitle:
-        ws.cell(row=2, column=1, value=str(subtitle)).font = Font(italic=True)
-    fill = PatternFill("solid", fgColor="DDE7F0")
+    wb = Workbook(write_only=True)  # streamed: about twice as fast as the in-memory model
+    ws = wb.create_sheet((sheet_name or str(title))[:31].translate({ord(c): " " for c in "[]:*?/\\"}))
     for i, col in enumerate(columns, start=1):
-        cell = ws.cell(row=HEADER_ROW, column=i, value=str(col.header))
-        cell.font = Font(bold=True)
-        cell.fill = fill
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.column_dimensions[get_column_letter(i)].width = col.width
-    r = HEADER_ROW
-    for r, item in enumerate(rows, start=HEADER_ROW + 1):
-        for i, col in enumerate(columns, start=1):
-            cell = ws.cell(row=r, column=i, value=_cell_value(col.value(item), col.kind))
-            if col.kind in ("date", "int", "decimal"):
-                cell.number_format = FORMATS[col.kind]
-    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1)
-    last = get_column_letter(max(1, len(columns)))
-    ws.auto_filter.ref = f"A{HEADER_ROW}:{last}{max(r, HEADER_ROW)}"
+    ws.freeze_panes = f"A{HEADER_ROW + 1}"
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
+
+    def styled(value, **style):
+        cell = WriteOnlyCell(ws, value=value)
+        for key, val in style.items():
+            setattr(cell, key, val)
+        return cell
+
+    ws.append([styled(str(title), font=Font(bold=True, size=14))])
+    ws.append([styled(str(subtitle), font=Font(italic=True))] if subtitle else [])
+    ws.append([])
+    fill = PatternFill("solid", fgColor="DDE7F0")
+    ws.append([styled(str(col.header), font=Font(bold=True), fill=fill,
+                      alignment=Alignment(wrap_text=True, vertical="top")) for col in columns])
+    count = 0
+    for item in rows:
+        count += 1
+        line = []
+        for col in columns:
+            value = _cell_value(col.value(item), col.kind)
+            line.append(styled(value, number_format=FORMATS[col.kind]) if col.kind != "text" and value is not None
+                        else value)
+        ws.append(line)
+    last = get_column_letter(max(1, len(columns)))
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + count}"
     wb.properties.title = str(title)
     buf = io.BytesIO()
     wb.save(buf)
