@@ -40,6 +40,7 @@ demo: db
 
 ## Set up, migrate, load the demo data (only adds what is missing) and serve on 127.0.0.1:$(PORT).
 run: demo
+	@bash tools/setup-runtime.sh
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 ## Set up (Python packages; Debian's chromium, chromium-driver and postgresql) and run the

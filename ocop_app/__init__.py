@@ -111,8 +111,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .cli import register_cli
     from .dossier.views import bp as dossier_bp
     from .products.views import bp as products_bp
+    from .plans.views import bp as plans_bp
     from .public.views import bp as public_bp
     from .training.views import bp as training_bp
+    from .reports.views import bp as reports_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -120,6 +122,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(training_bp, url_prefix="/staff/training")
     app.register_blueprint(dossier_bp, url_prefix="/staff/dossier")
+    app.register_blueprint(reports_bp, url_prefix="/staff/reports")
+    app.register_blueprint(plans_bp, url_prefix="/staff/plans")
     register_cli(app)
 
     _install_hooks(app)

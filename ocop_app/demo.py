@@ -347,5 +347,24 @@ def load() -> LoadReport:
     loader.users(city, district, communes)
     loader.products()
     loader.training_and_dossiers(district)
+    _demo_plan(loader, district)
     db.session.commit()
     return loader.report
+
+
+def _demo_plan(loader: _Loader, district: AdminUnit) -> None:
+    """A district plan with the targets of the issue's example (115 products, 20 at city level,
+    1 national, everyone trained). Marked demo: it is not a real document."""
+    from .models import Plan, PlanTarget
+
+    number = "DEMO-01/KH-UBND"
+    if db.session.scalars(select(Plan).where(Plan.unit_id == district.id, Plan.number == number)).first():
+        return
+    plan = Plan(unit=district, number=number, title="Kế hoạch thực hiện Chương trình OCOP năm 2026 (demo)",
+                issued_on=dt.date(2026, 2, 10), year_from=2026, year_to=2026,
+                note="Kế hoạch mẫu để thử; không phải văn bản thật.")
+    for metric, value in (("registered", 115), ("ranked_city", 20), ("ranked_national", 1),
+                          ("officials_trained_pct", 100), ("producers_trained_pct", 100)):
+        plan.targets.append(PlanTarget(metric=metric, branch=None, value=value))
+    db.session.add(plan)
+    loader.report.add("plans")

@@ -4,6 +4,8 @@ from .dossier import (DossierItem, ProductDossier, SelfAssessment, SelfAssessmen
                       UpgradeAction)
 from .products import Certificate, CertificateStatus, Producer, ProducerType, Product, StageEvent
 from .training import CourseAttendee, TrainingCourse
+from .plans import Plan, PlanMetric, PlanTarget
+from .reports import ImportBatch
 from .units import AdminUnit, City, Commune, District
 from .users import User
 
@@ -16,6 +18,10 @@ __all__ = [
     "CourseAttendee",
     "District",
     "DossierItem",
+    "ImportBatch",
+    "Plan",
+    "PlanMetric",
+    "PlanTarget",
     "Producer",
     "ProducerType",
     "Product",

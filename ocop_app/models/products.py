@@ -45,6 +45,8 @@ class Producer(db.Model):
     name: Mapped[str] = mapped_column(String(200), index=True)
     type: Mapped[str | None] = mapped_column(String(32))
     registration_no: Mapped[str | None] = mapped_column(String(40))
+    #: Phone, e-mail or address as the commune's list gives it.
+    contact: Mapped[str] = mapped_column(String(200), default="", server_default="")
     unit_id: Mapped[int] = mapped_column(ForeignKey("admin_unit.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

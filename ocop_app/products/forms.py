@@ -59,4 +59,6 @@ class ProductFilterForm(FlaskForm):
     status = SelectField(_l("Status"), validators=[Optional()])
     commune = SelectField(_l("Commune"), validators=[Optional()])
     branch = SelectField(_l("Product group"), validators=[Optional()])
+    reached = SelectField(_l("Stage reached"), validators=[Optional()])
+    ranked_at = SelectField(_l("Ranking level reached"), validators=[Optional()])
     page = IntegerField(validators=[Optional()], default=1)

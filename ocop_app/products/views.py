@@ -91,19 +91,28 @@ def communes_in_scope(user) -> list[AdminUnit]:
     return list(db.session.scalars(stmt))
 
 
-@bp.get("/products")
-@access(STAFF)
-def product_list():
-    form = ProductFilterForm(request.args)
+def filtered_products(args, user):
+    """The staff product list's filter form and statement for query ``args``, within ``user``'s scope.
+
+    Used by the list page and its XLSX export (``reports.products_xlsx``), so both give the same rows.
+    Filters: ``q``, ``stage``, ``status``, ``commune``, ``branch``, and the plan-target filters
+    ``reached`` (stage reached, :func:`ocop_app.plans.metrics.reached`) and ``ranked_at``.
+    Returns ``(form, stmt)``; ``stmt`` is ordered most recently changed first.
+    """
+    from ..plans import metrics
+
+    form = ProductFilterForm(args)
     form.stage.choices = [("", _l("All stages"))] + [(s.value, s.label) for s in Stage]
     form.status.choices = [("", _l("All statuses"))] + [(s.value, s.label) for s in Status]
-    communes = communes_in_scope(current_user)
+    communes = communes_in_scope(user)
     form.commune.choices = [("", _l("All communes"))] + [(str(c.id), c.name) for c in communes]
     form.branch.choices = [("", _l("All product groups"))] + [
         (code, label) for code, (_num, label) in catalog.BRANCHES.items()
     ]
+    form.reached.choices = [("", _l("Any"))] + [(s.value, s.label) for s in Stage]
+    form.ranked_at.choices = [("", _l("Any"))] + [(lv, metrics_label) for lv, metrics_label in RANK_LABELS.items()]
     form.validate()
-    stmt = select(Product).where(product_scope(current_user))
+    stmt = select(Product).where(product_scope(user))
     if form.stage.data in {s.value for s in Stage}:
         stmt = stmt.where(Product.stage == form.stage.data)
     if form.status.data in {s.value for s in Status}:
@@ -112,16 +121,32 @@ def product_list():
         stmt = stmt.where(Product.commune_id == int(form.commune.data))
     if form.branch.data in catalog.BRANCHES:
         stmt = stmt.where(Product.branch == form.branch.data)
+    if form.reached.data in {s.value for s in Stage}:
+        stmt = stmt.where(metrics.reached(Stage(form.reached.data)))
+    if form.ranked_at.data in metrics.RANK_LEVELS:
+        stmt = stmt.where(metrics.ranked_at(form.ranked_at.data))
     q = fold(form.q.data or "")
     if q:
         stmt = stmt.where(Product.search_text.contains(q, autoescape=True))
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    return form, stmt.order_by(Product.updated_at.desc(), Product.id.desc())
+
+
+RANK_LABELS = {
+    "district": _l("District level (★3+ at the district council)"),
+    "city": _l("City level (recognised ★3+)"),
+    "national": _l("National level (★5)"),
+}
+
+
+@bp.get("/products")
+@access(STAFF)
+def product_list():
+    form, stmt = filtered_products(request.args, current_user)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     per_page = 25
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
-    products = db.session.scalars(
-        stmt.order_by(Product.updated_at.desc(), Product.id.desc()).limit(per_page).offset((page - 1) * per_page)
-    ).unique().all()
+    products = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique().all()
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render(
         "products/list.html", "products/_results.html",

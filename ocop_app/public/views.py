@@ -138,6 +138,26 @@ def product_json(p: Product) -> dict:
     }
 
 
+@bp.get("/register.xlsx")
+@access(PUBLIC)
+def register_xlsx():
+    """The public register, with the page's filters, as XLSX (``ocop_app.reports.xlsx``)."""
+    from flask_babel import gettext as _
+
+    from ..reports import exports
+    from ..reports.xlsx import workbook_bytes, xlsx_response
+
+    try:
+        stmt = apply_filters(recognised_products(), request.args)
+    except BadQuery as exc:
+        abort(400, description=str(exc))
+    items = db.session.scalars(stmt.order_by(Product.stars.desc(), Product.name, Product.id)).unique().all()
+    columns, items = exports.numbered(exports.public_columns(), items)
+    data = workbook_bytes(_("Recognised OCOP products"), columns, items,
+                          subtitle=_("Products ranked 3 stars or more under the OCOP programme."))
+    return xlsx_response(data, "san-pham-ocop.xlsx")
+
+
 @bp.get("/api/v1/products")
 @access(PUBLIC)
 def api_products():
