@@ -32,7 +32,8 @@ def test_api_shape_and_filters(register, client, units):
     assert data["total"] == 1
     item = data["items"][0]
     assert set(item) == {"id", "name", "producer", "producer_type", "commune", "district", "city", "branch",
-                         "product_set", "stars", "score", "ranked_on"}
+                         "product_set_no", "product_set", "stars", "score", "ranked_year", "ranked_on",
+                         "certificate_no", "decision_no", "signed_on", "valid_until", "certificate_status", "url"}
     assert (item["name"], item["commune"], item["district"], item["city"], item["branch"]) == (
         "Gốm Bát Tràng", "Thạch Xá", "Thạch Thất", "Hà Nội", "handicraft")
     assert [i["name"] for i in client.get("/api/v1/products?group=food").get_json()["items"]] == [
@@ -67,7 +68,7 @@ def test_public_page_filters_and_product_page(register, client):
     assert "<html" not in fragment and "Gốm Bát Tràng" in fragment
     item = client.get("/api/v1/products?stars=5").get_json()["items"][0]
     page = client.get(f"/p/{item['id']}").get_data(as_text=True)
-    assert "Gốm Bát Tràng" in page and "Sản phẩm OCOP 5 sao" in page
+    assert "Gốm Bát Tràng" in page and "Xếp hạng 5 sao" in page and "chưa có giấy chứng nhận" in page
 
 
 def test_unranked_product_page_is_404(make_product, client):

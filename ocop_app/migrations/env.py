@@ -46,6 +46,15 @@ def get_metadata():
     return target_db.metadata
 
 
+#: Database objects made by hand in migrations that autogenerate must leave alone:
+#: the SQLite FTS5 search index and its shadow tables, the PostgreSQL full-text index (0005_public).
+HAND_MADE = ("product_fts", "ix_product_search_tsv")
+
+
+def include_name(name, type_, parent_names):
+    return not (name or "").startswith(HAND_MADE)
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -86,6 +95,7 @@ def run_migrations_online():
                 logger.info('No changes in schema detected.')
 
     conf_args = current_app.extensions['migrate'].configure_args
+    conf_args.setdefault("include_name", include_name)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -7,11 +7,12 @@ import enum
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Numeric, SmallInteger, String, Text, func
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Numeric, SmallInteger, String, Text, event, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import catalog, rules
 from ..extensions import db
+from ..text import vi_sort_key
 from .units import AdminUnit
 from .users import User
 
@@ -71,12 +72,16 @@ class Product(db.Model):
     __table_args__ = (
         Index("ix_product_state", "stage", "status", "level"),
         Index("ix_product_public", "stage", "stars"),
+        # The public register's A–Z order (keyset pagination); ★-first order: see below the class.
+        Index("ix_product_public_name", "stage", "sort_key", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     #: Accent- and case-folded name, producer and place, for search.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    #: Vietnamese alphabetical key of ``name`` (:func:`ocop_app.text.vi_sort_key`), set on every write.
+    sort_key: Mapped[str] = mapped_column(String(1400), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     branch: Mapped[str] = mapped_column(String(16), index=True)
     product_set_no: Mapped[int | None] = mapped_column(SmallInteger)
@@ -136,6 +141,17 @@ class Product(db.Model):
     def recognised(self) -> bool:
         """Ranked with at least the rule set's recognised star level (★3)."""
         return self.stage == "ranked" and (self.stars or 0) >= self.rule_set.recognised_min_stars
+
+
+#: The public register's default order: ★ high to low, then A–Z (keyset pagination).
+Index("ix_product_public_order", Product.stage, Product.stars.desc(), Product.sort_key, Product.id)
+
+
+@event.listens_for(Product, "before_insert")
+@event.listens_for(Product, "before_update")
+def _keep_sort_key(mapper, connection, target: Product) -> None:
+    """Keep ``sort_key`` in step with ``name`` whatever operation writes the product."""
+    target.sort_key = vi_sort_key(target.name)
 
 
 class StageEvent(db.Model):

@@ -1,127 +1,150 @@
-"""The public register of ranked OCOP products, and its JSON API."""
+"""The public register of recognised OCOP products: list and search, product pages with a
+QR code, the certificate check, open data (CSV, JSON, ``/api/v1/products``) and the
+language switch. Everything here is readable by anyone and changes nothing."""
 
 from __future__ import annotations
 
-import math
+import csv
+import io
+import json
 
-from flask import Blueprint, abort, jsonify, make_response, redirect, request, url_for
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import selectinload
+import segno
+from flask import (Blueprint, Response, abort, current_app, jsonify, make_response, redirect, request,
+                   url_for)
+from sqlalchemy import func, or_, select
+from werkzeug.http import is_resource_modified
 
-from .. import catalog, rules
+from .. import database
 from ..extensions import db
-from ..models import AdminUnit, Commune, Product
+from ..models import AdminUnit, Certificate, CertificateStatus, Product
 from ..permissions import PUBLIC, access
 from ..rendering import render
-from ..text import fold
-from ..workflow import Stage
+from . import register as reg
+from .register import BadQuery
 
 bp = Blueprint("public", __name__)
 
-MAX_PER_PAGE = 100
+#: Cache lifetime of public pages and data in shared caches (seconds); freshness is
+#: re-checked with ETag / Last-Modified after that.
+PUBLIC_MAX_AGE = 300
 
 
-class BadQuery(Exception):
-    """A query parameter that cannot be used (HTTP 400)."""
+def permanent_url(product_id: int) -> str:
+    """The product page's permanent address, as printed in its QR code.
 
-
-def recognised_products():
-    """Statement selecting the products the public may see: ranked with at least the
-    star level their rule set recognises (★3 under QĐ 1048/2019, QĐ 148/2023 and QĐ 26/2026)."""
-    recognised = or_(*(
-        and_(Product.rule_set_code == rs.code, Product.stars >= rs.recognised_min_stars)
-        for rs in rules.all_rule_sets()
-    ))
-    return (
-        select(Product)
-        .where(Product.stage == Stage.RANKED.value, recognised)
-        .options(selectinload(Product.commune), selectinload(Product.district), selectinload(Product.city))
-    )
-
-
-def apply_filters(stmt, args):
-    """Apply the public filters ``stars``, ``group`` (branch), ``commune`` (id) and ``q``.
-
-    :raises BadQuery: for a value that is not one of the allowed ones.
+    ``PUBLIC_BASE_URL`` (e.g. ``https://ocop.hanoi.gov.vn``) is used when configured, so a
+    code printed on a package does not depend on how the request reached the server.
     """
-    stars = args.get("stars", "").strip()
-    if stars:
-        if stars not in {"3", "4", "5"}:
-            raise BadQuery("stars must be 3, 4 or 5")
-        stmt = stmt.where(Product.stars == int(stars))
-    group = args.get("group", "").strip()
-    if group:
-        if group not in catalog.BRANCHES:
-            raise BadQuery(f"group must be one of {', '.join(catalog.BRANCHES)}")
-        stmt = stmt.where(Product.branch == group)
-    commune = args.get("commune", "").strip()
-    if commune:
-        if not commune.isdigit():
-            raise BadQuery("commune must be a commune id")
-        stmt = stmt.where(Product.commune_id == int(commune))
-    q = fold(args.get("q", ""))[:200]
-    if q:
-        stmt = stmt.where(Product.search_text.contains(q, autoescape=True))
-    return stmt
+    path = url_for("public.product", product_id=product_id)
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    return f"{base}{path}" if base else url_for("public.product", product_id=product_id, _external=True)
 
 
-def paginate(stmt, args, default_per_page: int = 24):
-    """Return ``(items, total, page, per_page, pages)`` for ``page``/``per_page`` in ``args``.
-
-    :raises BadQuery: for a non-numeric page, or per_page outside 1–100.
-    """
-    try:
-        page = int(args.get("page") or 1)
-        per_page = int(args.get("per_page") or default_per_page)
-    except ValueError as exc:
-        raise BadQuery("page and per_page must be whole numbers") from exc
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        raise BadQuery(f"page ≥ 1 and 1 ≤ per_page ≤ {MAX_PER_PAGE}")
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    pages = max(1, math.ceil(total / per_page))
-    items = db.session.scalars(
-        stmt.order_by(Product.stars.desc(), Product.name, Product.id).limit(per_page).offset((page - 1) * per_page)
-    ).unique().all()
-    return items, total, page, per_page, pages
-
-
-def public_communes():
-    """Communes that have at least one recognised product, by name."""
-    ids = recognised_products().with_only_columns(Product.commune_id).distinct()
-    return db.session.scalars(select(Commune).where(Commune.id.in_(ids)).order_by(Commune.name)).all()
+def _page_context(rq, page, error=None):
+    return dict(rq=rq, page=page, products=page.items if page else [], total=page.total if page else 0,
+                links=page.links(rq.filter_args()) if page else {}, places=reg.place_options(rq),
+                years=reg.years(), today=reg.local_today(), error=error)
 
 
 @bp.get("/")
 @access(PUBLIC)
 def index():
     try:
-        stmt = apply_filters(recognised_products(), request.args)
-        items, total, page, per_page, pages = paginate(stmt, request.args)
-        error = None
-    except BadQuery:
-        items, total, page, per_page, pages = [], 0, 1, 24, 1
-        error = _l("Some filters were not valid and were ignored.")
-        if request.args.get("page") or request.args.get("per_page"):
-            error = _l("That page does not exist.")
-        return render("public/index.html", "public/_results.html", status=400, products=items, total=total,
-                      page=page, pages=pages, args={}, communes=public_communes(), error=error)
-    args = {k: v for k, v in request.args.items() if k not in ("page",) and v}
-    return render("public/index.html", "public/_results.html", products=items, total=total, page=page,
-                  pages=pages, args=args, communes=public_communes(), error=error)
+        rq = reg.parse_query(request.args)
+        page = reg.fetch_page(rq)
+    except BadQuery as exc:
+        rq = reg.RegisterQuery()
+        response = render("public/index.html", "public/_results.html", status=400,
+                          **_page_context(rq, None, error=exc.message))
+        return response
+    response = render("public/index.html", "public/_results.html", **_page_context(rq, page))
+    response.headers.add("Vary", "Cookie")
+    return response
+
+
+def _public_product(product_id: int) -> Product:
+    item = db.session.scalars(
+        reg.with_public_loads(select(Product).where(Product.id == product_id, reg.recognised_clause()))
+    ).unique().first()
+    if item is None:
+        abort(404)
+    return item
 
 
 @bp.get("/p/<int:product_id>")
 @access(PUBLIC)
 def product(product_id: int):
-    item = db.session.scalars(recognised_products().where(Product.id == product_id)).first()
-    if item is None:
+    item = _public_product(product_id)
+    certificate = reg.current_certificate(item)
+    today = reg.local_today()
+    response = render("public/product.html", product=item, certificate=certificate,
+                      certificate_state=certificate.status_on(today) if certificate else None,
+                      permanent_url=permanent_url(item.id), today=today)
+    response.headers.add("Vary", "Cookie")
+    return response
+
+
+@bp.get("/p/<int:product_id>/qr.svg")
+@access(PUBLIC)
+def product_qr(product_id: int):
+    """The product page's permanent URL as a QR code (SVG, error correction M), for printing."""
+    exists = db.session.scalar(select(Product.id).where(Product.id == product_id, reg.recognised_clause()))
+    if exists is None:
         abort(404)
-    return render("public/product.html", product=item)
+    qr = segno.make(permanent_url(product_id), error="m")
+    out = io.BytesIO()
+    qr.save(out, kind="svg", scale=6, border=4, xmldecl=False, title=permanent_url(product_id))
+    response = Response(out.getvalue(), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
+    if request.args.get("download") == "1":
+        response.headers["Content-Disposition"] = f'attachment; filename="ocop-{product_id}-qr.svg"'
+    return response
 
 
-def product_json(p: Product) -> dict:
-    """The public JSON shape of one product (``/api/v1/products``)."""
+# -- certificate check -------------------------------------------------------------
+def find_certificate(number: str) -> Certificate | None:
+    """The certificate numbered ``number`` (spaces trimmed; letter case ignored), or ``None``."""
+    number = " ".join(number.split())
+    return db.session.scalars(
+        select(Certificate).where(or_(Certificate.number == number,
+                                      func.upper(Certificate.number) == number.upper()))
+    ).first()
+
+
+@bp.get("/certificate")
+@access(PUBLIC)
+def certificate_check():
+    number = (request.args.get("no") or "").strip()[:60]
+    result = None
+    status = 200
+    if number:
+        cert = find_certificate(number)
+        if cert is None:
+            result = {"state": "not_found"}
+            status = 404
+        else:
+            state = cert.status_on(reg.local_today())
+            public = cert.product.recognised
+            result = {"state": state.value, "certificate": cert, "product": cert.product, "public": public}
+    response = render("public/certificate.html", "public/_certificate_result.html", status=status,
+                      number=number, result=result)
+    response.headers.add("Vary", "Cookie")
+    return response
+
+
+# -- open data ----------------------------------------------------------------------
+FIELDS = ("id", "name", "producer", "producer_type", "commune", "district", "city", "branch",
+          "product_set_no", "product_set", "stars", "score", "ranked_year", "ranked_on",
+          "certificate_no", "decision_no", "signed_on", "valid_until", "certificate_status", "url")
+
+
+def product_json(p: Product, today, base: str | None = None) -> dict:
+    """The public JSON shape of one product (``/api/v1/products`` and the JSON download).
+
+    ``certificate_status`` is ``valid``, ``expired``, ``revoked`` or ``null`` (no certificate
+    on record); ``stars`` are vouched for only while it is ``valid``.
+    """
+    cert = reg.current_certificate(p)
     return {
         "id": p.id,
         "name": p.name,
@@ -131,44 +154,135 @@ def product_json(p: Product) -> dict:
         "district": p.district.name if p.district else None,
         "city": p.city.name,
         "branch": p.branch,
+        "product_set_no": p.product_set_no,
         "product_set": p.product_set.name_vi if p.product_set else None,
         "stars": p.stars,
         "score": float(p.score) if p.score is not None else None,
+        "ranked_year": p.ranked_year,
         "ranked_on": p.ranked_on.isoformat() if p.ranked_on else None,
+        "certificate_no": cert.number if cert else None,
+        "decision_no": cert.decision_no if cert else None,
+        "signed_on": cert.signed_on.isoformat() if cert else None,
+        "valid_until": cert.valid_until.isoformat() if cert else None,
+        "certificate_status": cert.status_on(today).value if cert else None,
+        "url": f"{base}/p/{p.id}" if base is not None else permanent_url(p.id),
     }
 
 
-@bp.get("/register.xlsx")
-@access(PUBLIC)
-def register_xlsx():
-    """The public register, with the page's filters, as XLSX (``ocop_app.reports.xlsx``)."""
-    from flask_babel import gettext as _
+def _conditional(rq, kind: str):
+    """``(etag, last_modified, response_or_None)``: a 304 when the client's copy is current."""
+    etag, last_modified = reg.freshness(rq, kind)
+    if not is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
+        response = Response(status=304)
+    else:
+        response = None
+    return etag, last_modified, response
 
-    from ..reports import exports
-    from ..reports.xlsx import workbook_bytes, xlsx_response
 
-    try:
-        stmt = apply_filters(recognised_products(), request.args)
-    except BadQuery as exc:
-        abort(400, description=str(exc))
-    items = db.session.scalars(stmt.order_by(Product.stars.desc(), Product.name, Product.id)).unique().all()
-    columns, items = exports.numbered(exports.public_columns(), items)
-    data = workbook_bytes(_("Recognised OCOP products"), columns, items,
-                          subtitle=_("Products ranked 3 stars or more under the OCOP programme."))
-    return xlsx_response(data, "san-pham-ocop.xlsx")
+def _cache_headers(response, etag, last_modified):
+    response.set_etag(etag)
+    response.last_modified = last_modified
+    response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}, must-revalidate"
+    return response
 
 
 @bp.get("/api/v1/products")
 @access(PUBLIC)
 def api_products():
     try:
-        stmt = apply_filters(recognised_products(), request.args)
-        items, total, page, per_page, pages = paginate(stmt, request.args, default_per_page=50)
+        rq = reg.parse_query(request.args, default_per_page=50)
+        etag, last_modified, not_modified = _conditional(rq, f"api:{request.query_string.decode()}")
+        if not_modified is not None:
+            return _cache_headers(not_modified, etag, last_modified)
+        if not (rq.after or rq.before or rq.last or rq.page):
+            rq.page = 1  # the API numbers its pages unless a cursor is given
+        page = reg.fetch_page(rq)
     except BadQuery as exc:
         return jsonify(error=str(exc)), 400
-    return jsonify(
-        items=[product_json(p) for p in items], total=total, page=page, per_page=per_page, pages=pages
-    )
+    today = reg.local_today()
+    links = {k: url_for("public.api_products", **v, per_page=rq.per_page) for k, v in
+             page.links(rq.filter_args()).items()}
+    body = {
+        "items": [product_json(p, today) for p in page.items],
+        "total": page.total,
+        "per_page": page.per_page,
+        "page": page.page,
+        "pages": page.pages if page.pages is not None else max(1, -(-page.total // page.per_page)),
+        "links": links,
+    }
+    return _cache_headers(jsonify(body), etag, last_modified)
+
+
+@bp.get("/open-data")
+@access(PUBLIC)
+def open_data():
+    response = render("public/open_data.html", fields=FIELDS, per_page_max=reg.MAX_PER_PAGE,
+                      example_id=db.session.scalar(select(func.min(Product.id)).where(reg.recognised_clause())))
+    response.headers.add("Vary", "Cookie")
+    return response
+
+
+def _download(kind: str):
+    try:
+        rq = reg.parse_query(request.args)
+    except BadQuery as exc:
+        return jsonify(error=str(exc)), 400
+    etag, last_modified, not_modified = _conditional(rq, kind)
+    if not_modified is not None:
+        return _cache_headers(not_modified, etag, last_modified)
+    today = reg.local_today()
+    generated = today.isoformat()
+    base = permanent_url(0)[: -len("/p/0")]
+    source = url_for("public.open_data", _external=True)
+    app = current_app._get_current_object()
+
+    def rows():
+        # The body is sent after the request has ended: read in an app context (and a
+        # session) of its own, as a read-only transaction that never blocks writers.
+        with app.app_context():
+            database.read_only_intent.set(True)
+            try:
+                for p in reg.iter_register(rq):
+                    yield product_json(p, today, base)
+            finally:
+                db.session.remove()
+
+    def csv_chunks():
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\r\n")
+        buffer.write("\ufeff")  # so that Excel reads the Vietnamese as UTF-8
+        writer.writeheader()
+        for n, item in enumerate(rows(), 1):
+            writer.writerow({k: ("" if v is None else v) for k, v in item.items()})
+            if n % 500 == 0:
+                yield buffer.getvalue()
+                buffer.seek(0), buffer.truncate()
+        yield buffer.getvalue()
+
+    def json_chunks():
+        yield '{"generated_on": %s, "source": %s, "items": [' % (json.dumps(generated), json.dumps(source))
+        for n, item in enumerate(rows()):
+            yield ("," if n else "") + "\n" + json.dumps(item, ensure_ascii=False)
+        yield "\n]}\n"
+
+    if kind == "csv":
+        response = Response(csv_chunks(), mimetype="text/csv")
+    else:
+        response = Response(json_chunks(), mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="ocop-products-{generated}.{kind}"'
+    return _cache_headers(response, etag, last_modified)
+
+
+@bp.get("/open-data/ocop-products.csv")
+@access(PUBLIC)
+def download_csv():
+    return _download("csv")
+
+
+@bp.get("/open-data/ocop-products.json")
+@access(PUBLIC)
+def download_json():
+    return _download("json")
 
 
 @bp.post("/lang/<code>")
@@ -184,4 +298,23 @@ def set_language(code: str):
     return response
 
 
-__all__ = ["bp", "AdminUnit"]
+__all__ = ["bp", "AdminUnit", "CertificateStatus"]
+
+
+@bp.get("/register.xlsx")
+@access(PUBLIC)
+def register_xlsx():
+    """The public register, with the page's filters, as XLSX (``ocop_app.reports.xlsx``)."""
+    from flask_babel import gettext as _
+
+    from ..reports import exports
+    from ..reports.xlsx import workbook_bytes, xlsx_response
+
+    try:
+        rq = reg.parse_query(request.args)
+    except BadQuery as exc:
+        abort(400, description=str(exc))
+    columns, items = exports.numbered(exports.public_columns(), list(reg.iter_register(rq)))
+    data = workbook_bytes(_("Recognised OCOP products"), columns, items,
+                          subtitle=_("Products ranked 3 stars or more under the OCOP programme."))
+    return xlsx_response(data, "san-pham-ocop.xlsx")

@@ -8,3 +8,17 @@ document.addEventListener("htmx:beforeSwap", function (evt) {
     evt.detail.isError = false;
   }
 });
+
+// Filter forms (the public register): leave empty fields out of the request, so the
+// URL pushed to the address bar is short enough to share ("/?stars=4&city=1").
+document.addEventListener("htmx:configRequest", function (evt) {
+  if (evt.detail.verb !== "get" || !evt.detail.elt.matches || !evt.detail.elt.matches("form.filters")) {
+    return;
+  }
+  var params = evt.detail.parameters;
+  Object.keys(params).forEach(function (key) {
+    if (params[key] === "") {
+      delete params[key];
+    }
+  });
+});
