@@ -94,6 +94,7 @@ def test_plan_form_keeps_input_and_says_what_is_wrong(client, make_user):
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'value="125/KH-UBND"' in page and "Giai đoạn kết thúc trước khi bắt đầu" in page
+    assert "Hãy nhập ngày theo dạng dd/mm/yyyy" in page and 'value="31/02/2026"' in page
     assert db.session.scalar(select(func.count()).select_from(Plan)) == 0
 
 

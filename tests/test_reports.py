@@ -268,3 +268,29 @@ def test_dashboard_of_the_demo_data_in_both_languages(client):
     client.post("/lang/en", {"next": "/staff/reports/"})
     english = client.get("/staff/reports/").get_data(as_text=True)
     assert '<html lang="en">' in english and "Stars obtained per year" in english and english.count("<svg") == 4
+
+
+def test_waiting_days_come_from_the_event_log(app, make_user, make_product):
+    from ocop_app.reports import dashboard
+
+    make_product(Stage.REGISTERED, Status.AWAITING, Level.COMMUNE)
+    make_product(Stage.TRAINED, Status.AWAITING, Level.DISTRICT)
+    make_product(Stage.UPGRADED, Status.RETURNED, Level.DISTRICT)
+    make_product(*RANKED, stars=4)  # ranked: not waiting
+    user = make_user(Role.DISTRICT_APPROVER)
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=10, hours=1)
+    with app.test_request_context():
+        waiting = {level.value: rest for level, *rest in dashboard.summary(user, now=later)["waiting"]}
+    assert waiting == {"commune": [1, 10, 10], "district": [2, 10.0, 10], "city": [0, None, None]}
+
+
+def test_commune_officer_imports_only_into_their_commune(client, make_user):
+    client.login(make_user(Role.COMMUNE_STAFF))  # Thạch Xá
+    csv_text = ("Tên sản phẩm,Chủ thể,Loại hình chủ thể,Xã,Bộ sản phẩm,Liên hệ\n"
+                "Bún,Hộ A,Hộ kinh doanh,Thạch Xá,6,\nĐậu phụ,Hộ B,Hộ kinh doanh,Bình Phú,8,\n")
+    response = _upload(client, csv_text.encode(), "ds.csv")
+    preview = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "1 sẽ được tạo" in preview and "Không tìm thấy xã “Bình Phú” (không thuộc địa bàn của bạn)" in preview
+    token = _fresh(select(ImportBatch.token)).one()
+    client.post(f"/staff/reports/import/{token}/run")
+    assert [p.commune.name for p in _fresh(select(Product))] == ["Thạch Xá"]

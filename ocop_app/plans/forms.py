@@ -5,10 +5,41 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, FieldList, FormField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
 from .. import catalog
 from ..models import PlanMetric
+
+
+REQUIRED = _l("This field is required.")
+
+
+class WholeNumberField(IntegerField):
+    """An integer field whose parse error is in our catalog (WTForms ships no Vietnamese)."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            self.data = int(valuelist[0].strip().replace(".", "").replace(" ", ""))
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(_l("Enter a whole number.")) from exc
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()  # the parse error alone; no range message about a missing number
+
+
+class VietDateField(DateField):
+    """A date typed dd/mm/yyyy (ISO also accepted), with its error in our catalog."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError(_l("Enter a date as dd/mm/yyyy, e.g. 10/02/2026.")) from exc
 
 
 class BranchTargetForm(FlaskForm):
@@ -19,7 +50,8 @@ class BranchTargetForm(FlaskForm):
 
     metric = SelectField(_l("Target"), validators=[Optional()])
     branch = SelectField(_l("Product group"), validators=[Optional()])
-    value = IntegerField(_l("Number"), validators=[Optional(), NumberRange(min=0, max=100000)])
+    value = WholeNumberField(_l("Number"), validators=[Optional(), NumberRange(min=0, max=100000, message=_l(
+        "Between %(min)s and %(max)s."))])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -30,11 +62,14 @@ class BranchTargetForm(FlaskForm):
 class PlanForm(FlaskForm):
     """A plan (kế hoạch) with one optional target per metric and up to four targets by branch."""
 
-    number = StringField(_l("Plan number"), validators=[DataRequired(), Length(max=60)])
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
-    issued_on = DateField(_l("Date (dd/mm/yyyy)"), format=["%d/%m/%Y", "%Y-%m-%d"], validators=[DataRequired()])
-    year_from = IntegerField(_l("From year"), validators=[DataRequired(), NumberRange(min=2018, max=2100)])
-    year_to = IntegerField(_l("To year"), validators=[DataRequired(), NumberRange(min=2018, max=2100)])
+    number = StringField(_l("Plan number"), validators=[DataRequired(REQUIRED), Length(max=60)])
+    title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=300)])
+    issued_on = VietDateField(_l("Date (dd/mm/yyyy)"), format=["%d/%m/%Y", "%Y-%m-%d"],
+                              validators=[InputRequired(REQUIRED)])
+    year_from = WholeNumberField(_l("From year"), validators=[InputRequired(REQUIRED), NumberRange(
+        min=2018, max=2100, message=_l("Between %(min)s and %(max)s."))])
+    year_to = WholeNumberField(_l("To year"), validators=[InputRequired(REQUIRED), NumberRange(
+        min=2018, max=2100, message=_l("Between %(min)s and %(max)s."))])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=4000)])
     branch_targets = FieldList(FormField(BranchTargetForm), min_entries=4, max_entries=4)
 
@@ -48,5 +83,5 @@ class PlanForm(FlaskForm):
 
 for _metric in PlanMetric:
     _max = 100 if _metric.is_percent else 100000
-    setattr(PlanForm, f"t_{_metric.value}", IntegerField(
-        _metric.label, validators=[Optional(), NumberRange(min=0, max=_max)]))
+    setattr(PlanForm, f"t_{_metric.value}", WholeNumberField(
+        _metric.label, validators=[Optional(), NumberRange(min=0, max=_max, message=_l("Between %(min)s and %(max)s."))]))

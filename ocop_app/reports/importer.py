@@ -257,8 +257,20 @@ def _mark_duplicates(rows: list[dict]) -> None:
             seen[key] = row["line"]
 
 
+KEEP_DAYS = 7
+
+
 def new_batch(user, filename: str, rows: list[dict]) -> ImportBatch:
-    """Keep parsed ``rows`` server-side under a new random token (nothing else is written)."""
+    """Keep parsed ``rows`` server-side under a new random token (nothing else is written).
+
+    The user's uploads older than :data:`KEEP_DAYS` days are deleted (their products stay).
+    """
+    import datetime as dt
+
+    from sqlalchemy import delete
+
+    cutoff = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=KEEP_DAYS)
+    db.session.execute(delete(ImportBatch).where(ImportBatch.user_id == user.id, ImportBatch.created_at < cutoff))
     batch = ImportBatch(token=secrets.token_urlsafe(24), user_id=user.id, filename=filename[:255],
                         rows=json.dumps(rows, ensure_ascii=False), total=len(rows), done=0, created=0,
                         skipped=0, state="preview")
