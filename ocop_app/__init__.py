@@ -13,7 +13,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 
+<<<<<<< HEAD
 from . import database, security, workflow
+=======
+from . import database, workflow, wtforms_vi
+>>>>>>> main
 from .extensions import babel, csrf, db, login_manager, migrate
 from .permissions import policy_of
 from .rendering import is_htmx, render
@@ -100,6 +104,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
+    wtforms_vi.install()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to continue.")

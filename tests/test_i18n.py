@@ -36,3 +36,16 @@ def test_catalog_is_complete_and_current(tmp_path):
 def test_pages_speak_vietnamese_by_default(client):
     page = client.get("/").get_data(as_text=True)
     assert '<html lang="vi">' in page and "Sản phẩm OCOP được công nhận" in page
+
+
+def test_wtforms_messages_are_vietnamese(make_user, client):
+    """WTForms ships no Vietnamese: its own messages must come from our catalog."""
+    from ocop_app.workflow import Role
+
+    client.login(make_user(Role.COMMUNE_STAFF))
+    body = client.post("/staff/products/new", {"name": "", "product_set_no": "99", "producer_name": "x" * 300,
+                                               "producer_type": "household"}).get_data(as_text=True)
+    assert "Vui lòng nhập thông tin này." in body
+    assert "Lựa chọn không hợp lệ." in body
+    assert "Không được dài quá 200 ký tự." in body
+    assert "This field is required." not in body
