@@ -13,11 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 
-<<<<<<< HEAD
-from . import database, security, workflow
-=======
-from . import database, workflow, wtforms_vi
->>>>>>> main
+from . import database, security, workflow, wtforms_vi
 from .extensions import babel, csrf, db, login_manager, migrate
 from .permissions import policy_of
 from .rendering import is_htmx, render
