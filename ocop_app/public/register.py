@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, column, func, literal_column, or_, select, table, tuple_
+from sqlalchemy import and_, case, column, func, literal_column, or_, select, table, text, tuple_
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from .. import catalog, rules
@@ -395,29 +395,26 @@ def _as_utc(value) -> dt.datetime | None:
 def freshness(rq: RegisterQuery, kind: str) -> tuple[str, dt.datetime]:
     """``(etag, last_modified)`` of the register as ``rq`` and ``kind`` (a format) see it.
 
-    Two aggregate statements: what changed in the products (count, ids, versions, last
-    update) and in the certificates (count, last issued, revocations). A certificate's
-    status also changes with the calendar, so the last expiry or revocation day already
-    passed counts as a change on that day, and today's date is part of the ETag.
+    One statement, whatever the register's size: the change counter that triggers keep in
+    ``public_register_state`` (migration 0005_public: any change to a ranked product, a
+    certificate, a producer or a unit bumps it), and the last expiry or revocation day
+    already passed, since a certificate's status also changes with the calendar. Today's
+    date is part of the ETag for the same reason.
     """
     today = local_today()
-    stmt, _ = filtered(rq)
-    ids = stmt.with_only_columns(Product.id).scalar_subquery()
-    products = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(Product.id), 0), func.coalesce(func.sum(Product.version), 0),
-               func.max(Product.updated_at)).where(Product.id.in_(ids))
+    row = db.session.execute(
+        text("SELECT s.changes, s.changed_at, "
+             "(SELECT max(valid_until) FROM certificate WHERE valid_until < :today), "
+             "(SELECT max(revoked_on) FROM certificate WHERE revoked_on <= :today) "
+             "FROM public_register_state s WHERE s.id = 1"),
+        {"today": today},
     ).one()
-    certs = db.session.execute(
-        select(func.count(), func.max(Certificate.id), func.max(Certificate.created_at),
-               func.count(Certificate.revoked_on),
-               func.max(case((Certificate.revoked_on <= today, Certificate.revoked_on))),
-               func.max(case((Certificate.valid_until < today, Certificate.valid_until))))
-        .where(Certificate.product_id.in_(ids))
-    ).one()
-    stamps = [_as_utc(products[3]), _as_utc(certs[2]), _as_utc(certs[4])]
-    if certs[5] is not None:
-        expired = certs[5] if isinstance(certs[5], dt.date) else dt.date.fromisoformat(str(certs[5]))
+    changes, changed_at, expired, revoked = row
+    stamps = [_as_utc(changed_at), _as_utc(revoked)]
+    if expired is not None:
+        expired = expired if isinstance(expired, dt.date) else dt.date.fromisoformat(str(expired))
         stamps.append(_as_utc(expired + dt.timedelta(days=1)))
     last_modified = max((s for s in stamps if s is not None), default=dt.datetime(2018, 1, 1, tzinfo=dt.timezone.utc))
-    basis = repr((kind, sorted(rq.filter_args().items()), today.isoformat(), tuple(products), tuple(certs)))
+    basis = repr((kind, sorted(rq.filter_args().items()), today.isoformat(), changes, str(changed_at),
+                  str(expired), str(revoked)))
     return hashlib.sha256(basis.encode()).hexdigest()[:32], last_modified.replace(microsecond=0)
