@@ -53,8 +53,8 @@ def recognised_clause():
     """
     sets = rules.all_rule_sets()
     minima = {rs.recognised_min_stars for rs in sets}
-    if len(minima) == 1:
-        return and_(Product.stage == Stage.RANKED.value, Product.stars >= minima.pop())
+    if len(minima) == 1:  # stars_desc = -stars: the ★-first index serves it
+        return and_(Product.stage == Stage.RANKED.value, Product.stars_desc <= -minima.pop())
     return and_(Product.stage == Stage.RANKED.value, or_(*(
         and_(Product.rule_set_code == rs.code, Product.stars >= rs.recognised_min_stars) for rs in sets
     )))
@@ -193,7 +193,7 @@ def filtered(rq: RegisterQuery):
     and the relevance order (a list of ORDER BY terms; empty without a search)."""
     stmt = select(Product).where(recognised_clause())
     if rq.stars:
-        stmt = stmt.where(Product.stars == rq.stars)
+        stmt = stmt.where(Product.stars_desc == -rq.stars)
     if rq.group:
         stmt = stmt.where(Product.branch == rq.group)
     if rq.product_set:
@@ -236,7 +236,8 @@ def _search(stmt, tokens: list[str]):
 def _order_columns(sort: str):
     if sort == "name":
         return [(Product.sort_key, False), (Product.id, False)]
-    return [(Product.stars, True), (Product.sort_key, False), (Product.id, False)]  # (column, descending)
+    # ★ high to low as ``stars_desc`` ascending: one direction, so a row-value comparison can seek.
+    return [(Product.stars_desc, False), (Product.sort_key, False), (Product.id, False)]  # (column, descending)
 
 
 def _keyset_clause(order, anchor_id: int, forward: bool):

@@ -61,6 +61,23 @@ STATE_TRIGGERS = [
 ]
 
 
+#: ``product.stars_desc = -stars`` on every write, whoever writes.
+STARS_DESC = {
+    "sqlite": [
+        "CREATE TRIGGER product_stars_desc_ai AFTER INSERT ON product BEGIN "
+        "UPDATE product SET stars_desc = -new.stars WHERE id = new.id; END",
+        "CREATE TRIGGER product_stars_desc_au AFTER UPDATE OF stars ON product BEGIN "
+        "UPDATE product SET stars_desc = -new.stars WHERE id = new.id; END",
+    ],
+    "postgresql": [
+        "CREATE FUNCTION product_stars_desc() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "BEGIN NEW.stars_desc := -NEW.stars; RETURN NEW; END $$",
+        "CREATE TRIGGER product_stars_desc BEFORE INSERT OR UPDATE ON product "
+        "FOR EACH ROW EXECUTE FUNCTION product_stars_desc()",
+    ],
+}
+
+
 def _state_triggers(dialect: str) -> list[str]:
     table = STATE_TABLE if dialect == "sqlite" else STATE_TABLE.replace("TIMESTAMP", "TIMESTAMP WITH TIME ZONE")
     out = [table, STATE_ROW]
@@ -86,9 +103,12 @@ def upgrade():
     for row in rows:
         conn.execute(sa.text("UPDATE product SET sort_key = :k WHERE id = :id"),
                      {"k": vi_sort_key(row.name), "id": row.id})
+    op.add_column('product', sa.Column('stars_desc', sa.SmallInteger(), nullable=True))
+    op.execute("UPDATE product SET stars_desc = -stars")
     op.create_index('ix_product_public_name', 'product', ['stage', 'sort_key', 'id'], unique=False)
-    op.create_index('ix_product_public_order', 'product',
-                    ['stage', sa.literal_column('stars DESC'), 'sort_key', 'id'], unique=False)
+    op.create_index('ix_product_public_order', 'product', ['stage', 'stars_desc', 'sort_key', 'id'], unique=False)
+    for statement in STARS_DESC[conn.dialect.name]:
+        op.execute(statement)
     op.create_index('ix_certificate_public_valid_until', 'certificate', ['valid_until'], unique=False)
     op.create_index('ix_certificate_public_revoked_on', 'certificate', ['revoked_on'], unique=False)
     if conn.dialect.name == 'sqlite':
@@ -116,7 +136,14 @@ def downgrade():
         op.execute("DROP TABLE IF EXISTS product_fts")
     elif conn.dialect.name == 'postgresql':
         op.execute("DROP INDEX IF EXISTS ix_product_search_tsv")
+    if conn.dialect.name == 'sqlite':
+        op.execute("DROP TRIGGER IF EXISTS product_stars_desc_ai")
+        op.execute("DROP TRIGGER IF EXISTS product_stars_desc_au")
+    elif conn.dialect.name == 'postgresql':
+        op.execute("DROP TRIGGER IF EXISTS product_stars_desc ON product")
+        op.execute("DROP FUNCTION IF EXISTS product_stars_desc()")
     op.drop_index('ix_product_public_order', table_name='product')
     op.drop_index('ix_product_public_name', table_name='product')
     with op.batch_alter_table('product', schema=None) as batch_op:
+        batch_op.drop_column('stars_desc')
         batch_op.drop_column('sort_key')
