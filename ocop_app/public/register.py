@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, column, func, literal_column, or_, select, table, text, tuple_
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import catalog, rules
 from ..extensions import db
@@ -44,7 +44,7 @@ def local_today() -> dt.date:
 
 
 # -- what the public may see ------------------------------------------------------
-def recognised_clause():
+def recognised_clause(for_count: bool = False):
     """SQL condition for "ranked with at least the star level its rule set recognises".
 
     Every rule set so far recognises ★3 and up (QĐ 1048/2019, QĐ 148/2023, QĐ 26/2026,
@@ -53,8 +53,13 @@ def recognised_clause():
     """
     sets = rules.all_rule_sets()
     minima = {rs.recognised_min_stars for rs in sets}
-    if len(minima) == 1:  # stars_desc = -stars: the ★-first index serves it
-        return and_(Product.stage == Stage.RANKED.value, Product.stars_desc <= -minima.pop())
+    if len(minima) == 1:
+        # Pages are read in the ★-first index (stars_desc = -stars); counts in the narrow
+        # (stage, stars) one, which covers them.
+        low = minima.pop()
+        if for_count:
+            return and_(Product.stage == Stage.RANKED.value, Product.stars >= low)
+        return and_(Product.stage == Stage.RANKED.value, Product.stars_desc <= -low)
     return and_(Product.stage == Stage.RANKED.value, or_(*(
         and_(Product.rule_set_code == rs.code, Product.stars >= rs.recognised_min_stars) for rs in sets
     )))
@@ -188,12 +193,13 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def filtered(rq: RegisterQuery):
+def filtered(rq: RegisterQuery, for_count: bool = False):
     """``select(Product)`` of recognised products narrowed by ``rq``'s filters and search,
-    and the relevance order (a list of ORDER BY terms; empty without a search)."""
-    stmt = select(Product).where(recognised_clause())
+    and the relevance order (a list of ORDER BY terms; empty without a search).
+    ``for_count`` words the star conditions for the index that counts best."""
+    stmt = select(Product).where(recognised_clause(for_count))
     if rq.stars:
-        stmt = stmt.where(Product.stars_desc == -rq.stars)
+        stmt = stmt.where(Product.stars == rq.stars if for_count else Product.stars_desc == -rq.stars)
     if rq.group:
         stmt = stmt.where(Product.branch == rq.group)
     if rq.product_set:
@@ -241,27 +247,20 @@ def _order_columns(sort: str):
 
 
 def _keyset_clause(order, anchor_id: int, forward: bool):
-    """Rows strictly after (``forward``) or before the row of product ``anchor_id`` in ``order``."""
-    anchor = aliased(Product)
-    values = [select(getattr(anchor, col.key)).where(anchor.id == anchor_id).scalar_subquery() for col, _ in order]
-    # Runs of columns going the same way compare as one row value, which the indexes can seek.
-    groups: list[tuple[list, list, bool]] = []
-    for (col, desc), value in zip(order, values):
-        if groups and groups[-1][2] == desc:
-            groups[-1][0].append(col), groups[-1][1].append(value)
-        else:
-            groups.append(([col], [value], desc))
-    clause = None
-    for cols, vals, desc in reversed(groups):
-        left = tuple_(*cols) if len(cols) > 1 else cols[0]
-        right = tuple_(*vals) if len(vals) > 1 else vals[0]
-        greater = forward != desc
-        strict = left > right if greater else left < right
-        if clause is None:
-            clause = strict
-        else:
-            clause = or_(strict, and_(left == right, clause))
-    return clause
+    """Rows strictly after (``forward``) or before the row of product ``anchor_id`` in ``order``
+    (one statement reads the anchor's sort values; ``None`` if there is no such product).
+
+    Every column of ``order`` goes the same way, so this is one row-value comparison
+    with constants, which SQLite and PostgreSQL answer by seeking in the order's index.
+    """
+    values = db.session.execute(
+        select(*(col for col, _ in order)).where(Product.id == anchor_id)
+    ).first()
+    if values is None:
+        return None
+    assert not any(desc for _, desc in order)
+    left = tuple_(*(col for col, _ in order))
+    return left > tuple(values) if forward else left < tuple(values)
 
 
 @dataclass
@@ -309,8 +308,8 @@ def fetch_page(rq: RegisterQuery) -> Page:
     product id, ``last``), so the last page costs what the first does. With a search,
     rows are ordered by relevance and pages are numbered (every match is ranked anyway).
     """
+    total = count(filtered(rq, for_count=True)[0])
     stmt, relevance = filtered(rq)
-    total = count(stmt)
     order = _order_columns(rq.sort)
     terms = [col.desc() if desc else col.asc() for col, desc in order]
     if rq.relevance or rq.page:
@@ -322,13 +321,15 @@ def fetch_page(rq: RegisterQuery) -> Page:
         ).unique().all()
         return Page(list(items), total, rq.per_page, "numbered", page=page, pages=pages,
                     has_prev=page > 1, has_next=page < pages)
+    if rq.after or rq.before:
+        clause = _keyset_clause(order, rq.after or rq.before, forward=bool(rq.after))
+        if clause is None:  # the product the link pointed at is gone: start again from the top
+            rq.after = rq.before = None
+        else:
+            stmt = stmt.where(clause)
     backward = bool(rq.before or rq.last)
     if backward:
         terms = [col.asc() if desc else col.desc() for col, desc in order]
-    if rq.after:
-        stmt = stmt.where(_keyset_clause(order, rq.after, forward=True))
-    elif rq.before:
-        stmt = stmt.where(_keyset_clause(order, rq.before, forward=False))
     rows = list(db.session.scalars(
         with_public_loads(stmt).order_by(*terms).limit(rq.per_page + 1)
     ).unique().all())
