@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 
 
@@ -70,6 +71,7 @@ def _vi_letter(base: str, marks: str) -> str:
     return letter
 
 
+@lru_cache(maxsize=8192)
 def vi_sort_key(text: str | None) -> str:
     """A key whose plain (byte or digit) order is Vietnamese alphabetical order.
 

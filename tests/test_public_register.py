@@ -489,3 +489,15 @@ def test_pages_use_a_fixed_number_of_statements(app, client, make_product, units
     assert small == large
     assert small["/"] <= 6 and small[f"/p/{first}"] <= 3, small
     assert Decimal(small["/"]) > 0
+
+
+def test_star_order_column_is_kept_by_the_database_and_stale_cursors_restart(register, client):
+    from sqlalchemy import update
+
+    product = register["nem"] if "nem" in register else register["banh_cuon"]
+    db.session.execute(update(Product).where(Product.id == product.id).values(stars=5))  # no ORM events
+    db.session.commit()
+    assert db.session.scalar(select(Product.stars_desc).where(Product.id == product.id)) == -5
+    assert names(client, "/api/v1/products?stars=5&sort=name") == ["Bánh cuốn Thanh Trì", "Gốm Bát Tràng"]
+    # A shared link whose anchor product is gone starts again from the first page.
+    assert names(client, "/api/v1/products?after=999999&per_page=3") == names(client, "/api/v1/products?per_page=3")

@@ -47,8 +47,9 @@ def get_metadata():
 
 
 #: Database objects made by hand in migrations that autogenerate must leave alone:
-#: the SQLite FTS5 search index and its shadow tables, the PostgreSQL full-text index (0005_public).
-HAND_MADE = ("product_fts", "ix_product_search_tsv")
+#: the SQLite FTS5 search index and its shadow tables, the PostgreSQL full-text index, the public
+#: register's change counter and its certificate indexes (0005_public).
+HAND_MADE = ("product_fts", "ix_product_search_tsv", "public_register_state", "ix_certificate_public_")
 
 
 def include_name(name, type_, parent_names):

@@ -72,7 +72,8 @@ class Product(db.Model):
     __table_args__ = (
         Index("ix_product_state", "stage", "status", "level"),
         Index("ix_product_public", "stage", "stars"),
-        # The public register's A–Z order (keyset pagination); ★-first order: see below the class.
+        # The public register's two orders, ★ high to low then A–Z, and A–Z (keyset pagination).
+        Index("ix_product_public_order", "stage", "stars_desc", "sort_key", "id"),
         Index("ix_product_public_name", "stage", "sort_key", "id"),
     )
 
@@ -95,6 +96,9 @@ class Product(db.Model):
     level: Mapped[str] = mapped_column(String(16))
     score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     stars: Mapped[int | None] = mapped_column(SmallInteger)
+    #: ``-stars``, set by the database (triggers of migration 0005_public), so that "★ high to
+    #: low, then A–Z" is one ascending index the register's pages can seek in.
+    stars_desc: Mapped[int | None] = mapped_column(SmallInteger)
     proposed_central: Mapped[bool] = mapped_column(Boolean, default=False)
     ranked_on: Mapped[dt.date | None] = mapped_column(Date)
     ranked_year: Mapped[int | None] = mapped_column(SmallInteger)
@@ -141,10 +145,6 @@ class Product(db.Model):
     def recognised(self) -> bool:
         """Ranked with at least the rule set's recognised star level (★3)."""
         return self.stage == "ranked" and (self.stars or 0) >= self.rule_set.recognised_min_stars
-
-
-#: The public register's default order: ★ high to low, then A–Z (keyset pagination).
-Index("ix_product_public_order", Product.stage, Product.stars.desc(), Product.sort_key, Product.id)
 
 
 @event.listens_for(Product, "before_insert")

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, column, func, literal_column, or_, select, table, tuple_
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy import and_, case, column, func, literal_column, or_, select, table, text, tuple_
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import catalog, rules
 from ..extensions import db
@@ -44,7 +44,7 @@ def local_today() -> dt.date:
 
 
 # -- what the public may see ------------------------------------------------------
-def recognised_clause():
+def recognised_clause(for_count: bool = False):
     """SQL condition for "ranked with at least the star level its rule set recognises".
 
     Every rule set so far recognises ★3 and up (QĐ 1048/2019, QĐ 148/2023, QĐ 26/2026,
@@ -54,7 +54,12 @@ def recognised_clause():
     sets = rules.all_rule_sets()
     minima = {rs.recognised_min_stars for rs in sets}
     if len(minima) == 1:
-        return and_(Product.stage == Stage.RANKED.value, Product.stars >= minima.pop())
+        # Pages are read in the ★-first index (stars_desc = -stars); counts in the narrow
+        # (stage, stars) one, which covers them.
+        low = minima.pop()
+        if for_count:
+            return and_(Product.stage == Stage.RANKED.value, Product.stars >= low)
+        return and_(Product.stage == Stage.RANKED.value, Product.stars_desc <= -low)
     return and_(Product.stage == Stage.RANKED.value, or_(*(
         and_(Product.rule_set_code == rs.code, Product.stars >= rs.recognised_min_stars) for rs in sets
     )))
@@ -188,12 +193,13 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def filtered(rq: RegisterQuery):
+def filtered(rq: RegisterQuery, for_count: bool = False):
     """``select(Product)`` of recognised products narrowed by ``rq``'s filters and search,
-    and the relevance order (a list of ORDER BY terms; empty without a search)."""
-    stmt = select(Product).where(recognised_clause())
+    and the relevance order (a list of ORDER BY terms; empty without a search).
+    ``for_count`` words the star conditions for the index that counts best."""
+    stmt = select(Product).where(recognised_clause(for_count))
     if rq.stars:
-        stmt = stmt.where(Product.stars == rq.stars)
+        stmt = stmt.where(Product.stars == rq.stars if for_count else Product.stars_desc == -rq.stars)
     if rq.group:
         stmt = stmt.where(Product.branch == rq.group)
     if rq.product_set:
@@ -236,31 +242,25 @@ def _search(stmt, tokens: list[str]):
 def _order_columns(sort: str):
     if sort == "name":
         return [(Product.sort_key, False), (Product.id, False)]
-    return [(Product.stars, True), (Product.sort_key, False), (Product.id, False)]  # (column, descending)
+    # ★ high to low as ``stars_desc`` ascending: one direction, so a row-value comparison can seek.
+    return [(Product.stars_desc, False), (Product.sort_key, False), (Product.id, False)]  # (column, descending)
 
 
 def _keyset_clause(order, anchor_id: int, forward: bool):
-    """Rows strictly after (``forward``) or before the row of product ``anchor_id`` in ``order``."""
-    anchor = aliased(Product)
-    values = [select(getattr(anchor, col.key)).where(anchor.id == anchor_id).scalar_subquery() for col, _ in order]
-    # Runs of columns going the same way compare as one row value, which the indexes can seek.
-    groups: list[tuple[list, list, bool]] = []
-    for (col, desc), value in zip(order, values):
-        if groups and groups[-1][2] == desc:
-            groups[-1][0].append(col), groups[-1][1].append(value)
-        else:
-            groups.append(([col], [value], desc))
-    clause = None
-    for cols, vals, desc in reversed(groups):
-        left = tuple_(*cols) if len(cols) > 1 else cols[0]
-        right = tuple_(*vals) if len(vals) > 1 else vals[0]
-        greater = forward != desc
-        strict = left > right if greater else left < right
-        if clause is None:
-            clause = strict
-        else:
-            clause = or_(strict, and_(left == right, clause))
-    return clause
+    """Rows strictly after (``forward``) or before the row of product ``anchor_id`` in ``order``
+    (one statement reads the anchor's sort values; ``None`` if there is no such product).
+
+    Every column of ``order`` goes the same way, so this is one row-value comparison
+    with constants, which SQLite and PostgreSQL answer by seeking in the order's index.
+    """
+    values = db.session.execute(
+        select(*(col for col, _ in order)).where(Product.id == anchor_id)
+    ).first()
+    if values is None:
+        return None
+    assert not any(desc for _, desc in order)
+    left = tuple_(*(col for col, _ in order))
+    return left > tuple(values) if forward else left < tuple(values)
 
 
 @dataclass
@@ -308,8 +308,8 @@ def fetch_page(rq: RegisterQuery) -> Page:
     product id, ``last``), so the last page costs what the first does. With a search,
     rows are ordered by relevance and pages are numbered (every match is ranked anyway).
     """
+    total = count(filtered(rq, for_count=True)[0])
     stmt, relevance = filtered(rq)
-    total = count(stmt)
     order = _order_columns(rq.sort)
     terms = [col.desc() if desc else col.asc() for col, desc in order]
     if rq.relevance or rq.page:
@@ -321,13 +321,15 @@ def fetch_page(rq: RegisterQuery) -> Page:
         ).unique().all()
         return Page(list(items), total, rq.per_page, "numbered", page=page, pages=pages,
                     has_prev=page > 1, has_next=page < pages)
+    if rq.after or rq.before:
+        clause = _keyset_clause(order, rq.after or rq.before, forward=bool(rq.after))
+        if clause is None:  # the product the link pointed at is gone: start again from the top
+            rq.after = rq.before = None
+        else:
+            stmt = stmt.where(clause)
     backward = bool(rq.before or rq.last)
     if backward:
         terms = [col.asc() if desc else col.desc() for col, desc in order]
-    if rq.after:
-        stmt = stmt.where(_keyset_clause(order, rq.after, forward=True))
-    elif rq.before:
-        stmt = stmt.where(_keyset_clause(order, rq.before, forward=False))
     rows = list(db.session.scalars(
         with_public_loads(stmt).order_by(*terms).limit(rq.per_page + 1)
     ).unique().all())
@@ -395,29 +397,26 @@ def _as_utc(value) -> dt.datetime | None:
 def freshness(rq: RegisterQuery, kind: str) -> tuple[str, dt.datetime]:
     """``(etag, last_modified)`` of the register as ``rq`` and ``kind`` (a format) see it.
 
-    Two aggregate statements: what changed in the products (count, ids, versions, last
-    update) and in the certificates (count, last issued, revocations). A certificate's
-    status also changes with the calendar, so the last expiry or revocation day already
-    passed counts as a change on that day, and today's date is part of the ETag.
+    One statement, whatever the register's size: the change counter that triggers keep in
+    ``public_register_state`` (migration 0005_public: any change to a ranked product, a
+    certificate, a producer or a unit bumps it), and the last expiry or revocation day
+    already passed, since a certificate's status also changes with the calendar. Today's
+    date is part of the ETag for the same reason.
     """
     today = local_today()
-    stmt, _ = filtered(rq)
-    ids = stmt.with_only_columns(Product.id).scalar_subquery()
-    products = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(Product.id), 0), func.coalesce(func.sum(Product.version), 0),
-               func.max(Product.updated_at)).where(Product.id.in_(ids))
+    row = db.session.execute(
+        text("SELECT s.changes, s.changed_at, "
+             "(SELECT max(valid_until) FROM certificate WHERE valid_until < :today), "
+             "(SELECT max(revoked_on) FROM certificate WHERE revoked_on <= :today) "
+             "FROM public_register_state s WHERE s.id = 1"),
+        {"today": today},
     ).one()
-    certs = db.session.execute(
-        select(func.count(), func.max(Certificate.id), func.max(Certificate.created_at),
-               func.count(Certificate.revoked_on),
-               func.max(case((Certificate.revoked_on <= today, Certificate.revoked_on))),
-               func.max(case((Certificate.valid_until < today, Certificate.valid_until))))
-        .where(Certificate.product_id.in_(ids))
-    ).one()
-    stamps = [_as_utc(products[3]), _as_utc(certs[2]), _as_utc(certs[4])]
-    if certs[5] is not None:
-        expired = certs[5] if isinstance(certs[5], dt.date) else dt.date.fromisoformat(str(certs[5]))
+    changes, changed_at, expired, revoked = row
+    stamps = [_as_utc(changed_at), _as_utc(revoked)]
+    if expired is not None:
+        expired = expired if isinstance(expired, dt.date) else dt.date.fromisoformat(str(expired))
         stamps.append(_as_utc(expired + dt.timedelta(days=1)))
     last_modified = max((s for s in stamps if s is not None), default=dt.datetime(2018, 1, 1, tzinfo=dt.timezone.utc))
-    basis = repr((kind, sorted(rq.filter_args().items()), today.isoformat(), tuple(products), tuple(certs)))
+    basis = repr((kind, sorted(rq.filter_args().items()), today.isoformat(), changes, str(changed_at),
+                  str(expired), str(revoked)))
     return hashlib.sha256(basis.encode()).hexdigest()[:32], last_modified.replace(microsecond=0)

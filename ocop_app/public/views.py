@@ -53,7 +53,8 @@ def index():
         rq = reg.parse_query(request.args)
         page = reg.fetch_page(rq)
     except BadQuery as exc:
-        rq = reg.RegisterQuery()
+        q = (request.args.get("q") or "").strip()[:200]
+        rq = reg.RegisterQuery(q=q)  # keep what the user typed; the faulty filter is named
         response = render("public/index.html", "public/_results.html", status=400,
                           **_page_context(rq, None, error=exc.message))
         return response
@@ -202,8 +203,9 @@ def api_products():
     today = reg.local_today()
     links = {k: url_for("public.api_products", **v, per_page=rq.per_page) for k, v in
              page.links(rq.filter_args()).items()}
+    base = permanent_url(0)[: -len("/p/0")]
     body = {
-        "items": [product_json(p, today) for p in page.items],
+        "items": [product_json(p, today, base) for p in page.items],
         "total": page.total,
         "per_page": page.per_page,
         "page": page.page,
