@@ -274,3 +274,21 @@ def test_product_page_links_to_dossier_plan_and_self_assessment(district, make_p
                 f"/staff/dossier/products/{product.id}/self-assessment"):
         assert f'href="{url}"' in page
         assert duyet_c.get(url).status_code == 200
+
+
+def test_a_wrong_file_can_be_removed(district, make_product, app, make_user, new_client):
+    canbo_c, _d, _u = district
+    product = make_product(Stage.UPGRADED, Status.AWAITING, Level.DISTRICT)
+    assert _upload(canbo_c, product.id, "label_photos", JPEG, "nhầm.jpg").status_code == 303
+    db.session.rollback()
+    row = db.session.scalars(select(StoredFile)).one()
+    db.session.rollback()
+    path = Path(app.config["UPLOAD_FOLDER"]) / row.stored_name
+    assert path.exists()
+    other = new_client()
+    other.login(make_user(Role.COMMUNE_STAFF, "binh_phu"))
+    assert other.post(f"/staff/dossier/products/{product.id}/files/{row.id}/delete").status_code == 404
+    page = canbo_c.get(f"/staff/dossier/products/{product.id}").get_data(as_text=True)
+    assert f"/staff/dossier/products/{product.id}/files/{row.id}/delete" in page and "Đổi ngày" in page
+    r = canbo_c.post(f"/staff/dossier/products/{product.id}/files/{row.id}/delete")
+    assert r.status_code == 303 and _count(StoredFile) == 0 and not path.exists()

@@ -153,6 +153,21 @@ def update_dossier_dates(item: DossierItem, actor: User, issued_on: dt.date | No
     db.session.flush()
 
 
+def remove_file(row: StoredFile) -> str:
+    """Delete a file's row; returns its stored name, to discard from disk after the commit."""
+    db.session.delete(row)
+    db.session.flush()
+    return row.stored_name
+
+
+def discard_stored(stored_name: str) -> None:
+    """Remove a stored file from disk (after its row is gone); a missing file is fine."""
+    try:
+        storage.path_of(stored_name).unlink(missing_ok=True)
+    except FileNotFoundError:
+        pass
+
+
 def _store(product: Product, actor: User | None, checked: storage.CheckedFile, **owner) -> StoredFile:
     stored_name, digest = storage.save(checked)
     row = StoredFile(

@@ -129,6 +129,24 @@ def planned_date(product_id: int):
                   **_dossier_context(product, date_form=form))
 
 
+@bp.post("/products/<int:product_id>/files/<int:file_id>/delete")
+@access(roles(*DOSSIER_EDITORS))
+def delete_file(product_id: int, file_id: int):
+    """Remove a wrongly uploaded dossier file (the row, then the stored file)."""
+    product = get_product_or_404(product_id, current_user)
+    row = db.session.get(StoredFile, file_id)
+    if row is None or row.product_id != product.id or row.dossier_item_id is None:
+        abort(404)
+    if not ActionForm().validate():
+        abort(400)
+    original_name = row.original_name
+    stored_name = operations.remove_file(row)
+    db.session.commit()
+    operations.discard_stored(stored_name)
+    return redirect_to(url_for("dossier.dossier", product_id=product.id),
+                       _("File “%(name)s” removed.", name=original_name))
+
+
 @bp.get("/files/<int:file_id>")
 @access(STAFF)
 def download(file_id: int):
