@@ -184,11 +184,14 @@ def test_officials_by_user_name_and_scope(make_user, new_client):
 def test_course_form_keeps_input_and_checks_dates(make_user, new_client):
     c = new_client()
     c.login(make_user(Role.DISTRICT_STAFF))
-    r = c.post("/staff/training/new", {"title": "Lớp A", "cycle_year": "2026", "starts_on": "12/03/2026",
+    r = c.post("/staff/training/new", {"title": "Lớp A", "cycle_year": str(local_today().year), "starts_on": "12/03/2026",
                                         "ends_on": "32/03/2026", "place": "Nhà văn hóa"})
     html = r.get_data(as_text=True)
     assert r.status_code == 422 and "dd/mm/yyyy" in html and 'value="32/03/2026"' in html
     assert 'value="Nhà văn hóa"' in html
+    r = c.post("/staff/training/new", {"title": "", "cycle_year": "1990", "starts_on": "", "ends_on": ""})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "Mục này là bắt buộc." in html and "Hãy chọn một năm trong danh sách." in html
     assert _count(TrainingCourse) == 0
 
 
