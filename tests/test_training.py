@@ -136,8 +136,10 @@ def test_absent_producer_is_not_trained(make_user, make_product, new_client):
     db.session.rollback()
     attendee = db.session.scalars(select(CourseAttendee)).one()
     db.session.rollback()
-    r = c.post(f"/staff/training/{course_id}/attendees/{attendee.id}/presence", {"present": "1"})
-    assert r.status_code == 303
+    r = c.post(f"/staff/training/{course_id}/attendees/{attendee.id}/presence", {"present": "1"}, htmx=True)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and html.lstrip().startswith('<section id="attendees"')  # the fragment
+    assert "Đã lưu điểm danh." in html and "Ghi vắng" in html
     assert c.post(f"/staff/products/{product.id}/actions/record_training",
                   {"version": str(snapshot(product.id)[5])}).status_code == 303
 

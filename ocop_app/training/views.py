@@ -16,7 +16,7 @@ from ..forms import ActionForm
 from ..models import AdminUnit, CourseAttendee, Producer, TrainingCourse, User
 from ..permissions import STAFF, access, roles
 from ..products.operations import InvalidInput, local_today
-from ..rendering import redirect_to, render
+from ..rendering import is_htmx, redirect_to, render
 from ..workflow import Level, Role
 from . import operations
 from .forms import AttendeeForm, ConfirmImportForm, CourseForm, ImportForm
@@ -169,6 +169,10 @@ def presence(course_id: int, attendee_id: int):
         abort(404 if attendee is None or attendee.course_id != c.id else 400)
     operations.set_presence(attendee, request.form.get("present") == "1")
     db.session.commit()
+    if is_htmx():
+        flash(_("Attendance saved."), "success")
+        return render("training/course.html", "training/_attendees.html", headers={"HX-Trigger": "queueChanged"},
+                      **_course_context(c))
     return redirect_to(url_for("training.course", course_id=c.id), _("Attendance saved."))
 
 
