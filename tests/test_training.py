@@ -146,7 +146,8 @@ def test_absent_producer_is_not_trained(make_user, make_product, new_client):
 
 def test_import_refuses_what_it_cannot_read(make_user, new_client):
     c = new_client()
-    c.login(make_user(Role.DISTRICT_STAFF))
+    c_user = make_user(Role.DISTRICT_STAFF)
+    c.login(c_user)
     course_id = _course(c)
     r = _preview(c, course_id, b"<html>not excel</html>", "danh-sach.xlsx")
     assert r.status_code == 422 and "không phải tệp Excel" in r.get_data(as_text=True)
@@ -154,6 +155,11 @@ def test_import_refuses_what_it_cannot_read(make_user, new_client):
     assert r.status_code == 422 and "Họ và tên" in r.get_data(as_text=True)
     r = c.post(f"/staff/training/{course_id}/import/confirm", {"payload": "forged.payload"})
     assert r.status_code == 400
+    # A preview confirmed on another course is refused.
+    producer_course = _course(c, "Lớp khác")
+    html = _preview(c, course_id, _xlsx([("Cán bộ", "", "", c_user.username, "x")])).get_data(as_text=True)
+    payload = re.search(r'name="payload" type="hidden" value="([^"]+)"', html).group(1)
+    assert c.post(f"/staff/training/{producer_course}/import/confirm", {"payload": payload}).status_code == 400
     assert _count(CourseAttendee) == 0
 
 

@@ -205,7 +205,8 @@ def import_preview(course_id: int):
                 "good": len(good),
                 "bad": len(rows) - len(good),
                 "confirm": ConfirmImportForm(formdata=None,
-                                             payload=_serializer().dumps([r.as_payload() for r in good])),
+                                             payload=_serializer().dumps(
+                                                 {"course": c.id, "rows": [r.as_payload() for r in good]})),
                 "names": _names(good),
             }
             return render("training/course.html", "training/_attendees.html",
@@ -229,9 +230,12 @@ def import_confirm(course_id: int):
     if not form.validate():
         abort(400)
     try:
-        payload = _serializer().loads(form.payload.data)
+        signed = _serializer().loads(form.payload.data)
     except BadSignature:
+        signed = None
+    if not isinstance(signed, dict) or signed.get("course") != c.id:
         abort(400, description=_("The import could not be confirmed; upload the file again."))
+    payload = signed["rows"]
     units = operations._units_under(c.unit_id)
     for item in payload:  # the scope may have changed since the preview: check again
         if item.get("pr"):
