@@ -163,6 +163,16 @@ def test_food_product_without_lab_report_or_with_expiring_certificate_cannot_be_
     assert _send(duyet_c, product.id).status_code == 303
     assert snapshot(product.id)[:3] == ("upgraded", "approved", "district")
 
+    # What was checked is what the council sees: the dossier and the plan are now closed.
+    page = canbo_c.get(f"/staff/dossier/products/{product.id}").get_data(as_text=True)
+    assert "Đã chuyển đánh giá" in page and 'class="upload"' not in page
+    r = _upload(canbo_c, product.id, "ip_papers", TINY_PDF, "nhãn hiệu.pdf")
+    assert r.status_code == 403 and "không thể thay đổi" in r.get_data(as_text=True)
+    assert canbo_c.post(f"/staff/dossier/products/{product.id}/items/{item.id}/dates",
+                        {"issued_on": "", "expires_on": "01/01/2020"}).status_code == 403
+    assert canbo_c.post(f"/staff/dossier/products/{product.id}/plan",
+                        {"kind": "other", "status": "planned", "description": "x"}).status_code == 403
+
 
 def test_handicraft_needs_no_food_safety_papers(district, make_product):
     canbo_c, duyet_c, canbo = district

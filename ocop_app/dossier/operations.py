@@ -17,7 +17,17 @@ from ..extensions import db
 from ..models import DossierItem, Product, ProductDossier, SelfAssessment, SelfAssessmentChoice, StoredFile, \
     UpgradeAction, User
 from ..products.operations import InvalidInput
+from ..workflow import Stage, Status
 from . import checklist, storage
+
+
+def frozen(product: Product) -> bool:
+    """Whether the product's dossier and upgrade plan are closed to changes: once the district
+    has sent it to evaluation (upgraded/approved, or any later stage), the council judges the
+    papers that were checked. Re-evaluation of a ranked product is a later workflow."""
+    order = Stage(product.stage).order
+    return order > Stage.UPGRADED.order or (product.stage == Stage.UPGRADED.value
+                                            and product.status == Status.APPROVED.value)
 
 
 # --------------------------------------------------------------------------
