@@ -109,7 +109,8 @@ def checklist_rows(product: Product, on: dt.date | None = None) -> list[Checklis
 def dossier_problems(product: Product) -> list[str]:
     """Why the product cannot be sent to evaluation because of its dossier; empty when ready.
 
-    Each entry names the item: "Lab test report …: Missing". A planned evaluation
+    Each entry names a required item: "Lab test report …: Missing" or "…: Expires on …, before the
+    planned evaluation date …" (optional items out of date are flagged on the page only). A planned evaluation
     date is needed to check expiry dates (knock-out: "không đáp ứng về hồ sơ", every
     sheet of QĐ 26/2026 Phụ lục II).
     """
@@ -118,7 +119,7 @@ def dossier_problems(product: Product) -> list[str]:
     if on is None:
         problems.append(str(_l("The planned evaluation date is not set.")))
     for row in checklist_rows(product, on):
-        if row.problem is not None and (row.required or row.files):
+        if row.problem is not None and row.required:  # an optional paper out of date is shown, not blocking
             problems.append(f"{row.kind.label}: {row.problem}")
     return problems
 

@@ -36,8 +36,9 @@ def _editable_or_403(product) -> None:
 
 
 def _set_errors(form, errors: dict) -> None:
+    """Put an operation's ``InvalidInput`` messages on the form's fields of the same name."""
     for name, message in errors.items():
-        field = getattr(form, name, None) or getattr(form, {"cost": "cost"}.get(name, name), None)
+        field = getattr(form, name, None)
         if field is not None:
             field.errors = list(field.errors or []) + [message]
 
