@@ -160,6 +160,11 @@ def test_food_product_without_lab_report_or_with_expiring_certificate_cannot_be_
     r = canbo_c.post(f"/staff/dossier/products/{product.id}/items/{item.id}/dates",
                      {"issued_on": "01/01/2026", "expires_on": "01/01/2029"})
     assert r.status_code == 303
+    # An optional paper out of date is flagged on the page but does not block.
+    assert _upload(canbo_c, product.id, "quality_system_certificates", TINY_PDF, "VietGAP cũ.pdf",
+                   issued_on="01/01/2020", expires_on="01/01/2023").status_code == 303
+    page = duyet_c.get(f"/staff/dossier/products/{product.id}").get_data(as_text=True)
+    assert 'class="blockers"' not in page and "Hết hạn ngày 01/01/2023" in page
     assert _send(duyet_c, product.id).status_code == 303
     assert snapshot(product.id)[:3] == ("upgraded", "approved", "district")
 
