@@ -284,6 +284,5 @@ def satisfy_guards(product, name: str) -> None:
             if required:
                 checked = storage.CheckedFile(f"{kind.code}.pdf", "application/pdf", TINY_PDF)
                 dossier_ops.add_dossier_file(product, actor, kind.code, checked)
-        dossier_ops.set_planned_evaluation_date(product, actor,
-                                                      local_today() + dt.timedelta(days=30))
+        dossier_ops.set_planned_evaluation_date(product, actor, local_today() + dt.timedelta(days=30))
     db.session.commit()

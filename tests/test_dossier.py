@@ -160,8 +160,23 @@ def test_food_product_without_lab_report_or_with_expiring_certificate_cannot_be_
     r = canbo_c.post(f"/staff/dossier/products/{product.id}/items/{item.id}/dates",
                      {"issued_on": "01/01/2026", "expires_on": "01/01/2029"})
     assert r.status_code == 303
+    # An optional paper out of date is flagged on the page but does not block.
+    assert _upload(canbo_c, product.id, "quality_system_certificates", TINY_PDF, "VietGAP cũ.pdf",
+                   issued_on="01/01/2020", expires_on="01/01/2023").status_code == 303
+    page = duyet_c.get(f"/staff/dossier/products/{product.id}").get_data(as_text=True)
+    assert 'class="blockers"' not in page and "Hết hạn ngày 01/01/2023" in page
     assert _send(duyet_c, product.id).status_code == 303
     assert snapshot(product.id)[:3] == ("upgraded", "approved", "district")
+
+    # What was checked is what the council sees: the dossier and the plan are now closed.
+    page = canbo_c.get(f"/staff/dossier/products/{product.id}").get_data(as_text=True)
+    assert "Đã chuyển đánh giá" in page and 'class="upload"' not in page
+    r = _upload(canbo_c, product.id, "ip_papers", TINY_PDF, "nhãn hiệu.pdf")
+    assert r.status_code == 403 and "không thể thay đổi" in r.get_data(as_text=True)
+    assert canbo_c.post(f"/staff/dossier/products/{product.id}/items/{item.id}/dates",
+                        {"issued_on": "", "expires_on": "01/01/2020"}).status_code == 403
+    assert canbo_c.post(f"/staff/dossier/products/{product.id}/plan",
+                        {"kind": "other", "status": "planned", "description": "x"}).status_code == 403
 
 
 def test_handicraft_needs_no_food_safety_papers(district, make_product):
@@ -274,3 +289,21 @@ def test_product_page_links_to_dossier_plan_and_self_assessment(district, make_p
                 f"/staff/dossier/products/{product.id}/self-assessment"):
         assert f'href="{url}"' in page
         assert duyet_c.get(url).status_code == 200
+
+
+def test_a_wrong_file_can_be_removed(district, make_product, app, make_user, new_client):
+    canbo_c, _d, _u = district
+    product = make_product(Stage.UPGRADED, Status.AWAITING, Level.DISTRICT)
+    assert _upload(canbo_c, product.id, "label_photos", JPEG, "nhầm.jpg").status_code == 303
+    db.session.rollback()
+    row = db.session.scalars(select(StoredFile)).one()
+    db.session.rollback()
+    path = Path(app.config["UPLOAD_FOLDER"]) / row.stored_name
+    assert path.exists()
+    other = new_client()
+    other.login(make_user(Role.COMMUNE_STAFF, "binh_phu"))
+    assert other.post(f"/staff/dossier/products/{product.id}/files/{row.id}/delete").status_code == 404
+    page = canbo_c.get(f"/staff/dossier/products/{product.id}").get_data(as_text=True)
+    assert f"/staff/dossier/products/{product.id}/files/{row.id}/delete" in page and "Đổi ngày" in page
+    r = canbo_c.post(f"/staff/dossier/products/{product.id}/files/{row.id}/delete")
+    assert r.status_code == 303 and _count(StoredFile) == 0 and not path.exists()

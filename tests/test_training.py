@@ -136,15 +136,18 @@ def test_absent_producer_is_not_trained(make_user, make_product, new_client):
     db.session.rollback()
     attendee = db.session.scalars(select(CourseAttendee)).one()
     db.session.rollback()
-    r = c.post(f"/staff/training/{course_id}/attendees/{attendee.id}/presence", {"present": "1"})
-    assert r.status_code == 303
+    r = c.post(f"/staff/training/{course_id}/attendees/{attendee.id}/presence", {"present": "1"}, htmx=True)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and html.lstrip().startswith('<section id="attendees"')  # the fragment
+    assert "Đã lưu điểm danh." in html and "Ghi vắng" in html
     assert c.post(f"/staff/products/{product.id}/actions/record_training",
                   {"version": str(snapshot(product.id)[5])}).status_code == 303
 
 
 def test_import_refuses_what_it_cannot_read(make_user, new_client):
     c = new_client()
-    c.login(make_user(Role.DISTRICT_STAFF))
+    c_user = make_user(Role.DISTRICT_STAFF)
+    c.login(c_user)
     course_id = _course(c)
     r = _preview(c, course_id, b"<html>not excel</html>", "danh-sach.xlsx")
     assert r.status_code == 422 and "không phải tệp Excel" in r.get_data(as_text=True)
@@ -152,6 +155,11 @@ def test_import_refuses_what_it_cannot_read(make_user, new_client):
     assert r.status_code == 422 and "Họ và tên" in r.get_data(as_text=True)
     r = c.post(f"/staff/training/{course_id}/import/confirm", {"payload": "forged.payload"})
     assert r.status_code == 400
+    # A preview confirmed on another course is refused.
+    producer_course = _course(c, "Lớp khác")
+    html = _preview(c, course_id, _xlsx([("Cán bộ", "", "", c_user.username, "x")])).get_data(as_text=True)
+    payload = re.search(r'name="payload" type="hidden" value="([^"]+)"', html).group(1)
+    assert c.post(f"/staff/training/{producer_course}/import/confirm", {"payload": payload}).status_code == 400
     assert _count(CourseAttendee) == 0
 
 
@@ -184,11 +192,14 @@ def test_officials_by_user_name_and_scope(make_user, new_client):
 def test_course_form_keeps_input_and_checks_dates(make_user, new_client):
     c = new_client()
     c.login(make_user(Role.DISTRICT_STAFF))
-    r = c.post("/staff/training/new", {"title": "Lớp A", "cycle_year": "2026", "starts_on": "12/03/2026",
+    r = c.post("/staff/training/new", {"title": "Lớp A", "cycle_year": str(local_today().year), "starts_on": "12/03/2026",
                                         "ends_on": "32/03/2026", "place": "Nhà văn hóa"})
     html = r.get_data(as_text=True)
     assert r.status_code == 422 and "dd/mm/yyyy" in html and 'value="32/03/2026"' in html
     assert 'value="Nhà văn hóa"' in html
+    r = c.post("/staff/training/new", {"title": "", "cycle_year": "1990", "starts_on": "", "ends_on": ""})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "Mục này là bắt buộc." in html and "Hãy chọn một năm trong danh sách." in html
     assert _count(TrainingCourse) == 0
 
 

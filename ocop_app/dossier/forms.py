@@ -11,6 +11,9 @@ from wtforms.validators import DataRequired, Length, Optional
 from . import checklist
 from .fields import VietDateField, VndField
 
+REQUIRED = _l("This field is required.")
+TOO_LONG = _l("Too long: at most %(max)d characters.")
+
 
 class PlannedDateForm(FlaskForm):
     """The planned evaluation date (ngày dự kiến đánh giá), set by district staff."""
@@ -21,10 +24,10 @@ class PlannedDateForm(FlaskForm):
 class DossierFileForm(FlaskForm):
     """Upload one file to a dossier item, with the paper's dates."""
 
-    code = SelectField(_l("Dossier item"), validators=[DataRequired()])
+    code = SelectField(_l("Dossier item"), validate_choice=False, validators=[DataRequired(REQUIRED)])
     issued_on = VietDateField(_l("Issue date"))
     expires_on = VietDateField(_l("Expiry date"))
-    note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=500, message=TOO_LONG)])
     file = FileField(_l("File (PDF, JPEG, PNG, DOCX, XLSX)"))
 
     def __init__(self, *args, **kwargs):
@@ -42,12 +45,12 @@ class DossierDatesForm(FlaskForm):
 class UpgradeActionForm(FlaskForm):
     """One action of the upgrade plan."""
 
-    kind = SelectField(_l("Action"), validators=[DataRequired()])
-    description = StringField(_l("Description"), validators=[Optional(), Length(max=500)])
-    status = SelectField(_l("Status"), validators=[DataRequired()])
-    drop_reason = TextAreaField(_l("Reason for dropping"), validators=[Optional(), Length(max=2000)])
+    kind = SelectField(_l("Action"), validate_choice=False, validators=[DataRequired(REQUIRED)])
+    description = StringField(_l("Description"), validators=[Optional(), Length(max=500, message=TOO_LONG)])
+    status = SelectField(_l("Status"), validate_choice=False, validators=[DataRequired(REQUIRED)])
+    drop_reason = TextAreaField(_l("Reason for dropping"), validators=[Optional(), Length(max=2000, message=TOO_LONG)])
     cost = VndField(_l("Cost (đồng)"))
-    funding = SelectField(_l("Funding source"), validators=[Optional()])
+    funding = SelectField(_l("Funding source"), validate_choice=False, validators=[Optional()])
     starts_on = VietDateField(_l("Start date"))
     ends_on = VietDateField(_l("End date"))
     evidence = FileField(_l("Evidence (PDF, JPEG, PNG, DOCX, XLSX)"))

@@ -17,7 +17,17 @@ from ..extensions import db
 from ..models import DossierItem, Product, ProductDossier, SelfAssessment, SelfAssessmentChoice, StoredFile, \
     UpgradeAction, User
 from ..products.operations import InvalidInput
+from ..workflow import Stage, Status
 from . import checklist, storage
+
+
+def frozen(product: Product) -> bool:
+    """Whether the product's dossier and upgrade plan are closed to changes: once the district
+    has sent it to evaluation (upgraded/approved, or any later stage), the council judges the
+    papers that were checked. Re-evaluation of a ranked product is a later workflow."""
+    order = Stage(product.stage).order
+    return order > Stage.UPGRADED.order or (product.stage == Stage.UPGRADED.value
+                                            and product.status == Status.APPROVED.value)
 
 
 # --------------------------------------------------------------------------
@@ -99,7 +109,8 @@ def checklist_rows(product: Product, on: dt.date | None = None) -> list[Checklis
 def dossier_problems(product: Product) -> list[str]:
     """Why the product cannot be sent to evaluation because of its dossier; empty when ready.
 
-    Each entry names the item: "Lab test report …: Missing". A planned evaluation
+    Each entry names a required item: "Lab test report …: Missing" or "…: Expires on …, before the
+    planned evaluation date …" (optional items out of date are flagged on the page only). A planned evaluation
     date is needed to check expiry dates (knock-out: "không đáp ứng về hồ sơ", every
     sheet of QĐ 26/2026 Phụ lục II).
     """
@@ -108,7 +119,7 @@ def dossier_problems(product: Product) -> list[str]:
     if on is None:
         problems.append(str(_l("The planned evaluation date is not set.")))
     for row in checklist_rows(product, on):
-        if row.problem is not None and (row.required or row.files):
+        if row.problem is not None and row.required:  # an optional paper out of date is shown, not blocking
             problems.append(f"{row.kind.label}: {row.problem}")
     return problems
 
@@ -151,6 +162,21 @@ def update_dossier_dates(item: DossierItem, actor: User, issued_on: dt.date | No
         raise InvalidInput({"expires_on": _l("The expiry date is before the issue date.")})
     item.issued_on, item.expires_on, item.updated_by_id = issued_on, expires_on, (actor.id if actor else None)
     db.session.flush()
+
+
+def remove_file(row: StoredFile) -> str:
+    """Delete a file's row; returns its stored name, to discard from disk after the commit."""
+    db.session.delete(row)
+    db.session.flush()
+    return row.stored_name
+
+
+def discard_stored(stored_name: str) -> None:
+    """Remove a stored file from disk (after its row is gone); a missing file is fine."""
+    try:
+        storage.path_of(stored_name).unlink(missing_ok=True)
+    except FileNotFoundError:
+        pass
 
 
 def _store(product: Product, actor: User | None, checked: storage.CheckedFile, **owner) -> StoredFile:

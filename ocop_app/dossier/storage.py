@@ -70,13 +70,13 @@ def max_bytes() -> int:
 def clean_name(raw: str | None) -> str:
     """The user's file name, NFC-normalised and checked.
 
-    :raises UploadRefused: empty, or with folder parts (``../../x.pdf``, ``a/b.pdf``, ``C:\\x.pdf``),
+    :raises UploadRefused: empty, or with folder parts (``../../x.pdf``, ``a/b.pdf``, ``C:\\x.pdf``, ``.hidden``),
         control characters, or longer than 200 characters.
     """
     name = unicodedata.normalize("NFC", (raw or "").strip())
     if not name:
         raise UploadRefused(_l("Choose a file to upload."))
-    if "/" in name or "\\" in name or name.startswith(".") or ":" in name:
+    if "/" in name or "\\" in name or name.startswith("."):
         raise UploadRefused(_l("The file name must be a plain name without folders (e.g. giay-chung-nhan.pdf)."))
     if any(unicodedata.category(ch).startswith("C") for ch in name) or len(name) > 200:
         raise UploadRefused(_l("The file name contains characters that are not allowed or is too long."))

@@ -29,9 +29,16 @@ def _can(*allowed: Role) -> bool:
     return Role(current_user.role) in allowed
 
 
+def _editable_or_403(product) -> None:
+    if operations.frozen(product):
+        abort(403, description=_("The product has been sent to evaluation; its dossier and upgrade plan "
+                                 "can no longer be changed."))
+
+
 def _set_errors(form, errors: dict) -> None:
+    """Put an operation's ``InvalidInput`` messages on the form's fields of the same name."""
     for name, message in errors.items():
-        field = getattr(form, name, None) or getattr(form, {"cost": "cost"}.get(name, name), None)
+        field = getattr(form, name, None)
         if field is not None:
             field.errors = list(field.errors or []) + [message]
 
@@ -52,8 +59,9 @@ def _dossier_context(product, upload_form=None, date_form=None):
         "planned_on": on,
         "upload_form": upload_form or DossierFileForm(formdata=None),
         "date_form": date_form,
-        "can_upload": _can(*DOSSIER_EDITORS),
-        "can_plan": _can(*DISTRICT_EDITORS),
+        "can_upload": _can(*DOSSIER_EDITORS) and not operations.frozen(product),
+        "can_plan": _can(*DISTRICT_EDITORS) and not operations.frozen(product),
+        "frozen": operations.frozen(product),
         "max_mb": storage.max_bytes() // (1024 * 1024),
     }
 
@@ -69,6 +77,7 @@ def dossier(product_id: int):
 @access(roles(*DOSSIER_EDITORS))
 def upload(product_id: int):
     product = get_product_or_404(product_id, current_user)
+    _editable_or_403(product)
     form = DossierFileForm()
     if form.validate():
         try:
@@ -98,6 +107,7 @@ def upload(product_id: int):
 @access(roles(*DOSSIER_EDITORS))
 def item_dates(product_id: int, item_id: int):
     product = get_product_or_404(product_id, current_user)
+    _editable_or_403(product)
     item = db.session.get(DossierItem, item_id)
     if item is None or item.product_id != product.id:
         abort(404)
@@ -120,6 +130,7 @@ def item_dates(product_id: int, item_id: int):
 @access(roles(*DISTRICT_EDITORS))
 def planned_date(product_id: int):
     product = get_product_or_404(product_id, current_user)
+    _editable_or_403(product)
     form = PlannedDateForm()
     if form.validate():
         operations.set_planned_evaluation_date(product, current_user, form.planned_evaluation_on.data)
@@ -127,6 +138,25 @@ def planned_date(product_id: int):
         return redirect_to(url_for("dossier.dossier", product_id=product.id), _("Planned evaluation date saved."))
     return render("dossier/dossier.html", "dossier/_dossier.html", status=422,
                   **_dossier_context(product, date_form=form))
+
+
+@bp.post("/products/<int:product_id>/files/<int:file_id>/delete")
+@access(roles(*DOSSIER_EDITORS))
+def delete_file(product_id: int, file_id: int):
+    """Remove a wrongly uploaded dossier file (the row, then the stored file)."""
+    product = get_product_or_404(product_id, current_user)
+    _editable_or_403(product)
+    row = db.session.get(StoredFile, file_id)
+    if row is None or row.product_id != product.id or row.dossier_item_id is None:
+        abort(404)
+    if not ActionForm().validate():
+        abort(400)
+    original_name = row.original_name
+    stored_name = operations.remove_file(row)
+    db.session.commit()
+    operations.discard_stored(stored_name)
+    return redirect_to(url_for("dossier.dossier", product_id=product.id),
+                       _("File “%(name)s” removed.", name=original_name))
 
 
 @bp.get("/files/<int:file_id>")
@@ -166,7 +196,8 @@ def _plan_context(product, form=None, editing=None):
         "problems": operations.plan_problems(product),
         "form": form or UpgradeActionForm(formdata=None),
         "editing": editing,
-        "can_edit": _can(*DISTRICT_EDITORS),
+        "can_edit": _can(*DISTRICT_EDITORS) and not operations.frozen(product),
+        "frozen": operations.frozen(product),
         "checklist": checklist,
     }
 
@@ -208,6 +239,7 @@ def _save_action(product, action):
 @access(roles(*DISTRICT_EDITORS))
 def plan_add(product_id: int):
     product = get_product_or_404(product_id, current_user)
+    _editable_or_403(product)
     return _save_action(product, None)
 
 
@@ -219,6 +251,7 @@ def plan_edit(product_id: int, action_id: int):
     if action is None or action.product_id != product.id:
         abort(404)
     if request.method == "POST":
+        _editable_or_403(product)
         return _save_action(product, action)
     form = UpgradeActionForm(formdata=None, obj=action)
     form.cost.data = action.cost_vnd

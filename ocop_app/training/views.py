@@ -16,7 +16,7 @@ from ..forms import ActionForm
 from ..models import AdminUnit, CourseAttendee, Producer, TrainingCourse, User
 from ..permissions import STAFF, access, roles
 from ..products.operations import InvalidInput, local_today
-from ..rendering import redirect_to, render
+from ..rendering import is_htmx, redirect_to, render
 from ..workflow import Level, Role
 from . import operations
 from .forms import AttendeeForm, ConfirmImportForm, CourseForm, ImportForm
@@ -169,6 +169,10 @@ def presence(course_id: int, attendee_id: int):
         abort(404 if attendee is None or attendee.course_id != c.id else 400)
     operations.set_presence(attendee, request.form.get("present") == "1")
     db.session.commit()
+    if is_htmx():
+        flash(_("Attendance saved."), "success")
+        return render("training/course.html", "training/_attendees.html", headers={"HX-Trigger": "queueChanged"},
+                      **_course_context(c))
     return redirect_to(url_for("training.course", course_id=c.id), _("Attendance saved."))
 
 
@@ -201,7 +205,8 @@ def import_preview(course_id: int):
                 "good": len(good),
                 "bad": len(rows) - len(good),
                 "confirm": ConfirmImportForm(formdata=None,
-                                             payload=_serializer().dumps([r.as_payload() for r in good])),
+                                             payload=_serializer().dumps(
+                                                 {"course": c.id, "rows": [r.as_payload() for r in good]})),
                 "names": _names(good),
             }
             return render("training/course.html", "training/_attendees.html",
@@ -225,9 +230,12 @@ def import_confirm(course_id: int):
     if not form.validate():
         abort(400)
     try:
-        payload = _serializer().loads(form.payload.data)
+        signed = _serializer().loads(form.payload.data)
     except BadSignature:
+        signed = None
+    if not isinstance(signed, dict) or signed.get("course") != c.id:
         abort(400, description=_("The import could not be confirmed; upload the file again."))
+    payload = signed["rows"]
     units = operations._units_under(c.unit_id)
     for item in payload:  # the scope may have changed since the preview: check again
         if item.get("pr"):
