@@ -81,12 +81,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import models  # noqa: F401  (register models with SQLAlchemy)
     from .auth.views import bp as auth_bp
     from .cli import register_cli
+    from .evaluation.views import bp as evaluation_bp
     from .products.views import bp as products_bp
     from .public.views import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(products_bp, url_prefix="/staff")
+    app.register_blueprint(evaluation_bp, url_prefix="/staff/evaluation")
     register_cli(app)
 
     _install_hooks(app)
