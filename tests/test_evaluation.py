@@ -11,7 +11,7 @@ from babel.numbers import format_decimal
 from openpyxl import load_workbook
 
 from conftest import snapshot
-from evaluation_support import (add_member, add_product, choose_for_total, criteria_for, make_round, round_status,
+from evaluation_support import (add_member, choose_for_total, criteria_for, make_round, round_status,
                                 setup_round, sheet_of, sheet_url, submit)
 from ocop_app.evaluation import scoring
 from ocop_app.extensions import db

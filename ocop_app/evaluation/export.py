@@ -33,11 +33,12 @@ def round_workbook(round_: EvaluationRound) -> Workbook:
     members = {m.user_id: m for m in round_.members}
     for entry in round_.products:
         criteria = ops.criteria_of(entry.sheet_set)
+        options = {o.id: o for c in criteria for o in c.options}
         for sheet in entry.sheets:
             if sheet.status != SheetStatus.SUBMITTED.value:
                 continue
             member = members.get(sheet.member_id)
-            chosen = {c.criterion_id: c.option for c in sheet.choices}
+            chosen = {cid: options.get(oid) for cid, oid in ops.choices_of(sheet).items()}
             for c in criteria:
                 option = chosen.get(c.id)
                 marks = sorted({o.min_stars for o in c.options if o.min_stars})

@@ -10,13 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from flask import g, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import rules
 from ..extensions import db
-from ..models import (CouncilMember, CouncilRole, Criterion, Disqualification,
+from ..models import (CouncilMember, CouncilRole, Criterion, CriterionOption, Disqualification,
                       EvaluationRound, Product, RoundProduct, RoundStatus, ScoreChoice, ScoreSheet, SheetEvent,
                       SheetGroup, SheetPart, SheetSet, SheetStatus, SheetVersion, User)
 from ..products import operations as product_ops
@@ -228,7 +230,15 @@ def remove_product(round_: EvaluationRound, entry: RoundProduct, actor: User) ->
 
 
 def criteria_of(sheet_set: SheetSet) -> list[Criterion]:
-    """The set's criteria in sheet order, with parts, groups and options loaded in few queries."""
+    """The set's criteria in sheet order, with parts, groups and options loaded in two queries
+    (kept for the rest of the request: a sheet version used by a round never changes)."""
+    cache = g.setdefault("_criteria", {}) if has_app_context() else {}
+    if sheet_set.id not in cache:
+        cache[sheet_set.id] = _load_criteria(sheet_set)
+    return cache[sheet_set.id]
+
+
+def _load_criteria(sheet_set: SheetSet) -> list[Criterion]:
     stmt = (
         select(Criterion).join(SheetGroup).join(SheetPart)
         .where(SheetPart.set_id == sheet_set.id)
@@ -248,8 +258,35 @@ def specs_of(criteria: list[Criterion]) -> list[scoring.CriterionSpec]:
     ]
 
 
+def specs_for(sheet_set_id: int) -> list[scoring.CriterionSpec]:
+    """The arithmetic's view of a set's criteria, read in one query of plain rows (no ORM objects),
+    kept for the rest of the request."""
+    cache = g.setdefault("_specs", {}) if has_app_context() else {}
+    if sheet_set_id in cache:
+        return cache[sheet_set_id]
+    rows = db.session.execute(
+        select(Criterion.id, Criterion.code, Criterion.title, SheetPart.code, CriterionOption.id,
+               CriterionOption.points, CriterionOption.min_stars)
+        .join(SheetGroup, Criterion.group_id == SheetGroup.id).join(SheetPart, SheetGroup.part_id == SheetPart.id)
+        .join(CriterionOption, CriterionOption.criterion_id == Criterion.id)
+        .where(SheetPart.set_id == sheet_set_id)
+        .order_by(SheetPart.position, SheetGroup.position, Criterion.position, CriterionOption.position)
+    ).all()
+    specs: dict[int, scoring.CriterionSpec] = {}
+    for cid, code, title, part, oid, points, mark in rows:
+        if cid not in specs:
+            specs[cid] = scoring.CriterionSpec(id=cid, code=code, title=title, part=part, options={})
+        specs[cid].options[oid] = (Decimal(points), mark)
+    cache[sheet_set_id] = list(specs.values())
+    return cache[sheet_set_id]
+
+
 def choices_of(sheet: ScoreSheet) -> dict[int, int]:
-    """``{criterion id: option id}`` saved on ``sheet``."""
+    """``{criterion id: option id}`` saved on ``sheet`` (from :func:`preload`'s rows when a
+    read-only page loaded them)."""
+    cached = g.get("_choices", {}).get(sheet.id) if has_app_context() else None
+    if cached is not None:
+        return cached
     return {c.criterion_id: c.option_id for c in sheet.choices}
 
 
@@ -296,6 +333,7 @@ def save_sheet(sheet: ScoreSheet, actor: User, choices: dict[int, int | None], c
     """
     _check_sheet_actor(sheet, actor)
     _require_open(sheet.round_product.round)
+    _forget_choices()
     clean = validate_choices(criteria, choices)
     _lock_sheet(sheet)
     if sheet.status != SheetStatus.DRAFT.value:
@@ -426,10 +464,36 @@ def disqualify(entry: RoundProduct, actor: User, reason: Disqualification, note:
 # --------------------------------------------------------------------------
 
 
+def preload(round_: EvaluationRound) -> EvaluationRound:
+    """Load the round's members, products, sheets and choices in a handful of queries (for pages
+    and exports that show them all) and attach them to ``round_``."""
+    entries = db.session.scalars(
+        select(RoundProduct).where(RoundProduct.round_id == round_.id).order_by(RoundProduct.id)
+        .options(selectinload(RoundProduct.sheets).joinedload(ScoreSheet.member),
+                 joinedload(RoundProduct.product), joinedload(RoundProduct.sheet_set))
+    ).unique().all()
+    members = db.session.scalars(select(CouncilMember).where(CouncilMember.round_id == round_.id)
+                                 .order_by(CouncilMember.id).options(joinedload(CouncilMember.user))).all()
+    set_committed_value(round_, "products", entries)
+    set_committed_value(round_, "members", members)
+    if has_app_context():  # every sheet's choices as plain rows, for the arithmetic
+        cache = g.setdefault("_choices", {})
+        sheet_ids = [s.id for e in entries for s in e.sheets]
+        for sheet_id in sheet_ids:
+            cache[sheet_id] = {}
+        rows = db.session.execute(
+            select(ScoreChoice.sheet_id, ScoreChoice.criterion_id, ScoreChoice.option_id)
+            .join(ScoreSheet).join(RoundProduct).where(RoundProduct.round_id == round_.id)
+        )
+        for sheet_id, criterion_id, option_id in rows:
+            cache[sheet_id][criterion_id] = option_id
+    return round_
+
+
 def result_of(entry: RoundProduct, criteria: list[Criterion] | None = None) -> scoring.Result:
     """The product's result as the submitted sheets stand (see :func:`scoring.compute`)."""
     round_ = entry.round
-    criteria = criteria if criteria is not None else criteria_of(entry.sheet_set)
+    specs = specs_of(criteria) if criteria is not None else specs_for(entry.sheet_set_id)
     scorers = {m.user_id: m for m in round_.scorers}
     sheets = [s for s in entry.sheets if s.member_id in scorers]
     recused = {s.member_id for s in sheets if s.status == SheetStatus.RECUSED.value}
@@ -442,7 +506,7 @@ def result_of(entry: RoundProduct, criteria: list[Criterion] | None = None) -> s
     else:  # the chair is in the quorum, unless recused for this product
         chair_ok = chair.user_id in recused or any(s.member_id == chair.user_id for s in submitted)
     return scoring.compute(
-        specs_of(criteria), [choices_of(s) for s in submitted],
+        specs, [choices_of(s) for s in submitted],
         eligible=len(scorers) - len(recused), chair_submitted_or_absent=chair_ok,
         quorum=(round_.quorum_numerator, round_.quorum_denominator), max_spread=Decimal(round_.max_spread),
         stars_for=round_.rule_set.stars_for,
@@ -526,6 +590,11 @@ def pending_result(product: Product, outcome: str | None) -> RoundProduct | None
     if outcome is not None:
         stmt = stmt.where(RoundProduct.outcome == outcome)
     return db.session.scalars(stmt).first()
+
+
+def _forget_choices() -> None:
+    if has_app_context():
+        g.pop("_choices", None)
 
 
 def _flush_or_conflict() -> None:

@@ -111,6 +111,7 @@ def round_new():
 
 
 def _round_context(round_: EvaluationRound, member_form=None, product_form=None):
+    ops.preload(round_)
     entries = list(round_.products)
     results = {}
     for entry in entries:
@@ -451,7 +452,7 @@ def _require_scores_visible(round_: EvaluationRound) -> None:
 @bp.get("/rounds/<int:round_id>/minutes")
 @access(VIEWERS)
 def minutes(round_id: int):
-    round_ = get_round_or_404(round_id)
+    round_ = ops.preload(get_round_or_404(round_id))
     _require_scores_visible(round_)
     scorers = round_.scorers
     rows = []
@@ -469,7 +470,7 @@ def export(round_id: int):
     from .export import round_workbook
 
     buffer = io.BytesIO()
-    round_workbook(round_).save(buffer)
+    round_workbook(ops.preload(round_)).save(buffer)
     buffer.seek(0)
     return send_file(buffer, as_attachment=True, download_name=f"dot-danh-gia-{round_.id}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
