@@ -11,7 +11,7 @@ from babel.numbers import format_decimal
 from openpyxl import load_workbook
 
 from conftest import snapshot
-from evaluation_support import (add_member, choose_for_total, criteria_for, make_round, round_status,
+from evaluation_support import (add_member, add_product, choose_for_total, criteria_for, make_round, round_status,
                                 setup_round, sheet_of, sheet_url, submit)
 from ocop_app.evaluation import scoring
 from ocop_app.extensions import db
@@ -405,3 +405,35 @@ def test_a_closed_round_changes_no_more(make_user, make_product, new_client):
     assert r.status_code == 403
     assert submit(people[1][1], round_id, entry_id, choose_for_total(criteria, 90)).status_code in (403, 409)
     assert _fresh(product.id).score == Decimal("71.67")
+
+
+def test_a_city_round_records_the_city_councils_result_and_proposes_90_plus(make_user, make_product, new_client):
+    high = make_product(Stage.EVALUATED, Status.AWAITING, Level.CITY, stars=4, score=80, name="Gốm thử")
+    low = make_product(Stage.EVALUATED, Status.AWAITING, Level.CITY, stars=4, score=75, name="Miến thử")
+    db.session.rollback()
+    org_user = make_user(Role.CITY_STAFF, "hanoi")
+    users = [make_user(Role.CITY_COUNCIL, "hanoi") for _ in range(3)]
+    org = new_client()
+    org.login(org_user)
+    round_id = make_round(org, name="Đợt đánh giá cấp thành phố")
+    for user, role in zip(users, ("chair", "secretary", "member")):
+        add_member(org, round_id, user, role)
+    entries = [add_product(org, round_id, p) for p in (high, low)]
+    clients = []
+    for user in users:
+        c = new_client()
+        c.login(user)
+        clients.append(c)
+    for entry_id, totals in zip(entries, ((92, 91, 93), (71, 72, 73))):
+        criteria = criteria_for(entry_id)
+        for c, total in zip(clients, totals):
+            assert submit(c, round_id, entry_id, choose_for_total(criteria, total, floor_stars=5)).status_code == 303
+    assert _close(clients[0], round_id).status_code == 303
+    p = _fresh(high.id)
+    assert (p.stage, p.status, p.level, p.score, p.stars) == ("evaluated", "awaiting", "city", Decimal("92.00"), 5)
+    assert db.session.query(StageEvent).filter_by(product_id=high.id, action="city_council_result").count() == 1
+    db.session.rollback()
+    minutes = org.get(f"/staff/evaluation/rounds/{round_id}/minutes").get_data(as_text=True)
+    proposed = minutes.split("Đề nghị lên cấp trên")[1]
+    assert "Gốm thử" in proposed and "Miến thử" not in proposed  # 90+ goes to the central level
+    assert "THƯ KÝ" in minutes and users[1].full_name in minutes

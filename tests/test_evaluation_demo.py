@@ -28,7 +28,7 @@ def test_demo_round_is_ready_to_score(app, new_client):
     c = new_client()
     c.login("huyen.hoidong2", "ocop-demo")
     page = c.get("/staff/evaluation/").get_data(as_text=True)
-    assert demo.DEMO_ROUND in page
+    assert demo.DEMO_ROUND in page and "Phiếu chấm điểm đang chờ tôi" in page
     page = c.get(f"/staff/evaluation/rounds/{round_id}").get_data(as_text=True)
     entry_id = int(re.search(rf"/rounds/{round_id}/products/(\d+)", page).group(1))
     sheet = c.get(f"/staff/evaluation/rounds/{round_id}/products/{entry_id}/sheet").get_data(as_text=True)

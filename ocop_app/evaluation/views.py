@@ -83,9 +83,15 @@ def index():
         stmt = stmt.where(EvaluationRound.unit_id == current_user.unit_id,
                           EvaluationRound.level == Role(current_user.role).level.value)
     rounds = db.session.scalars(stmt).all()
+    todo = db.session.scalars(
+        select(ScoreSheet).join(RoundProduct).join(EvaluationRound)
+        .where(ScoreSheet.member_id == current_user.id, ScoreSheet.status == SheetStatus.DRAFT.value,
+               EvaluationRound.status == "open", RoundProduct.outcome.is_(None))
+        .order_by(EvaluationRound.ends_on, RoundProduct.id)
+    ).all()
     can_create = Role(current_user.role).level in ops.ORGANISER_ROLES and ops.is_organiser(
         Role(current_user.role).level, current_user)
-    return render("evaluation/index.html", rounds=rounds, can_create=can_create)
+    return render("evaluation/index.html", rounds=rounds, can_create=can_create, todo=todo)
 
 
 @bp.route("/rounds/new", methods=["GET", "POST"])
