@@ -36,6 +36,7 @@ db: install
 	$(FLASK) db upgrade
 
 demo: db
+	$(FLASK) sheets load
 	$(FLASK) demo load
 
 ## Set up, migrate, load the demo data (only adds what is missing) and serve on 127.0.0.1:$(PORT).

@@ -111,6 +111,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .auth.views import bp as auth_bp
     from .cli import register_cli
     from .dossier.views import bp as dossier_bp
+    from .evaluation.views import bp as evaluation_bp
     from .products.views import bp as products_bp
     from .plans.views import bp as plans_bp
     from .public.views import bp as public_bp
@@ -125,6 +126,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(dossier_bp, url_prefix="/staff/dossier")
     app.register_blueprint(reports_bp, url_prefix="/staff/reports")
     app.register_blueprint(plans_bp, url_prefix="/staff/plans")
+    app.register_blueprint(evaluation_bp, url_prefix="/staff/evaluation")
     register_cli(app)
 
     _install_hooks(app)

@@ -20,6 +20,43 @@ def demo_load() -> None:
     click.echo(f"Demo data: {report}")
 
 
+sheets_cli = AppGroup("sheets", help="The official score sheets (ocop_app/data/sheets/*.json).")
+
+
+@sheets_cli.command("load")
+def sheets_load() -> None:
+    """Load the score sheets into the database; unchanged versions are skipped. Exits 1 if a
+    changed file belongs to a version a round has used, or a file's sums are wrong."""
+    from .evaluation.sheets import SheetDataInvalid, SheetVersionLocked, load_all
+    from .extensions import db
+
+    try:
+        outcome = load_all()
+    except (SheetVersionLocked, SheetDataInvalid) as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    for name, what in outcome.items():
+        click.echo(f"{name}: {what}")
+
+
+@sheets_cli.command("check")
+def sheets_check() -> None:
+    """Check every loaded sheet: one line per set and version with its part sums and total.
+    Exits 1 if any sum is off (or nothing is loaded)."""
+    from .evaluation.sheets import check_loaded
+
+    lines = check_loaded()
+    for line in lines:
+        click.echo(str(line))
+    bad = [line for line in lines if line.problems]
+    if not lines:
+        raise click.ClickException("no score sheets are loaded: run `flask --app ocop_app sheets load`")
+    if bad:
+        raise click.ClickException(f"{len(bad)} of {len(lines)} sheets do not add up")
+    click.echo(f"{len(lines)} sheets checked, all add up.")
+
+
 @click.command("workflow")
 def workflow_command() -> None:
     """Print the workflow's steps as a Markdown table."""
@@ -62,6 +99,7 @@ def register_cli(app: Flask) -> None:
     from .security import check_deploy_command
 
     app.cli.add_command(demo_cli)
+    app.cli.add_command(sheets_cli)
     app.cli.add_command(workflow_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

@@ -335,19 +335,52 @@ def demo_pdf(title: str, product: Product) -> bytes:
     for line in (fold(title).upper(), f"San pham: {fold(product.name)}", f"Chu the: {fold(product.producer.name)}"):
         pdf.multi_cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+DEMO_ROUND = "Đợt đánh giá sản phẩm OCOP huyện Thạch Thất (demo)"
+
+
+def _demo_round(loader: _Loader, district: AdminUnit) -> None:
+    """A district round chaired by huyen.hoidong1 with huyen.hoidong2 and huyen.hoidong3 as
+    members and huyen.canbo as advisory team, holding the Thạch Thất products that wait for
+    evaluation, so a council member can score at once. Created once (matched on its name)."""
+    from .evaluation import operations as ev
+    from .models import CouncilRole, EvaluationRound
+
+    if db.session.scalars(select(EvaluationRound).where(EvaluationRound.name == DEMO_ROUND)).first():
+        return
+    users = {u.username: u for u in db.session.scalars(select(User).where(User.unit_id == district.id))}
+    today = dt.date.today()
+    round_ = ev.create_round(actor=users["huyen.canbo"], name=DEMO_ROUND, starts_on=today,
+                             ends_on=today + dt.timedelta(days=30), rule_set_code="qd148-2023")
+    organiser = users["huyen.canbo"]
+    ev.add_member(round_, users["huyen.hoidong1"], CouncilRole.CHAIR, organiser)
+    ev.add_member(round_, users["huyen.hoidong2"], CouncilRole.MEMBER, organiser)
+    ev.add_member(round_, users["huyen.hoidong3"], CouncilRole.MEMBER, organiser)
+    ev.add_member(round_, organiser, CouncilRole.ADVISOR, organiser)
+    for product in ev.eligible_products(round_):
+        if product.product_set_no is not None:
+            ev.add_product(round_, product, organiser)
+    loader.report.add("evaluation rounds")
 
 
 def load() -> LoadReport:
-    """Load the demo units, users and products; commit; return what was created.
+    """Load the score sheets, the demo units, users and products and a district evaluation
+    round; commit; return what was created.
 
     Idempotent: a second run creates nothing.
     """
+    from .evaluation.sheets import load_all
+
     loader = _Loader()
+    for name, outcome in load_all().items():
+        if outcome != "unchanged":
+            loader.report.add("score sheet versions")
     city, district, communes = loader.home_units()
     loader.users(city, district, communes)
     loader.products()
     loader.training_and_dossiers(district)
     _demo_plan(loader, district)
+    db.session.flush()
+    _demo_round(loader, district)
     db.session.commit()
     return loader.report
 

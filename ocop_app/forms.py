@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, IntegerField
+from wtforms import DateField, Field, IntegerField
 from wtforms.widgets import HiddenInput, TextInput
 from wtforms.validators import InputRequired, ValidationError
 
@@ -50,3 +50,23 @@ class VietDecimalField(Field):
     def pre_validate(self, form):
         if self.process_errors:
             raise ValidationError(self.process_errors[0])
+
+
+class VietDateField(DateField):
+    """A date typed as dd/mm/yyyy (also accepts yyyy-mm-dd); shown as dd/mm/yyyy."""
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("format", ["%d/%m/%Y", "%Y-%m-%d"])
+        super().__init__(label, validators, **kwargs)
+
+    def __call__(self, **kwargs):
+        kwargs.setdefault("placeholder", "dd/mm/yyyy")
+        return super().__call__(**kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError(_l("Enter a date as dd/mm/yyyy, e.g. 15/07/2026.")) from exc

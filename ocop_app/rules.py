@@ -38,6 +38,12 @@ class RuleSet:
     recognised_min_stars: int
     central_min_score: Decimal
     certificate_months: int
+    #: Council rules: quorum as (numerator, denominator) of the scoring members, whether the
+    #: chair must be among them, and the largest spread of members' totals (points) accepted
+    #: without discussion and re-scoring.
+    quorum: tuple[int, int] = (3, 4)
+    chair_required: bool = True
+    max_spread: Decimal = Decimal(10)
 
     def stars_for(self, score: Decimal | float | int) -> int:
         """Star rank (1–5) for a score out of 100, by this rule set's bands.
@@ -90,8 +96,23 @@ def _load() -> tuple[str, dict[str, RuleSet]]:
             recognised_min_stars=int(item["recognised_min_stars"]),
             central_min_score=Decimal(str(item["central_min_score"])),
             certificate_months=int(item["certificate_months"]),
+            **_council(item.get("council") or {}),
         )
     return raw["default"], sets
+
+
+def _council(raw: dict) -> dict:
+    out = {}
+    if "quorum" in raw:
+        num, den = (int(x) for x in raw["quorum"])
+        if not 0 < num <= den:
+            raise ValueError(f"bad quorum {raw['quorum']}")
+        out["quorum"] = (num, den)
+    if "chair_required" in raw:
+        out["chair_required"] = bool(raw["chair_required"])
+    if "max_spread" in raw:
+        out["max_spread"] = Decimal(str(raw["max_spread"]))
+    return out
 
 
 def all_rule_sets() -> list[RuleSet]:

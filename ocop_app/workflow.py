@@ -213,12 +213,35 @@ def _too_few_stars_to_propose(product: "Product", user: "User"):
     return None
 
 
+def _council_result(product: "Product", user: "User", outcome: str):
+    """The product's pending result of a closed round (``outcome``), whose chair is ``user``."""
+    from .evaluation.operations import pending_result  # the evaluation area owns rounds
+
+    entry = pending_result(product, outcome)
+    if entry is None:
+        if outcome == "scored":
+            return _l("No final council result is waiting for this product: the council chair closes the round.")
+        return _l("The council has not disqualified this product in a closed round.")
+    chair = entry.round.chair
+    if chair is None or chair.user_id != user.id:
+        return _l("Only the chair of the council that evaluated the product takes this step.")
+    return None
+
+
 NOT_OWN_STEP = Guard("not_own_step", "nobody signs off a step they performed themselves", _not_own_step)
 HAS_SCORE = Guard("has_result", "an evaluation result (stars) is recorded", _has_score)
 ENOUGH_STARS = Guard(
     "enough_stars", "stars ≥ the rule set's propose_min_stars (★3 under QĐ 148/2023)", _enough_stars_to_propose
 )
 TOO_FEW_STARS = Guard("too_few_stars", "stars < the rule set's propose_min_stars", _too_few_stars_to_propose)
+RESULT_FINAL = Guard(
+    "result_final", "a closed round holds the product's final result (quorum met, spread within limits); "
+    "the user chairs that round's council", lambda p, u: _council_result(p, u, "scored"),
+)
+DISQUALIFIED = Guard(
+    "disqualified", "a closed round disqualified the product; the user chairs that round's council",
+    lambda p, u: _council_result(p, u, "disqualified"),
+)
 
 
 def _producer_trained(product: "Product", user: "User"):
@@ -279,14 +302,14 @@ class Transition:
     roles: frozenset[Role]
     guards: tuple[Guard, ...] = ()
     needs_reason: bool = False
-    needs_score: bool = False
+    needs_certificate: bool = False
     effects: tuple[str, ...] = ()
 
     def starts_from(self, stage: Stage, status: Status, level: Level) -> bool:
         return stage == self.source_stage and status in self.source_statuses and level == self.level
 
 
-def _t(name, label, kind, source, target, roles, guards=(), effects=(), needs_score=False) -> Transition:
+def _t(name, label, kind, source, target, roles, guards=(), effects=(), needs_certificate=False) -> Transition:
     stage, statuses, level = source
     if isinstance(statuses, Status):
         statuses = {statuses}
@@ -301,7 +324,7 @@ def _t(name, label, kind, source, target, roles, guards=(), effects=(), needs_sc
         roles=frozenset(roles),
         guards=tuple(guards),
         needs_reason=kind in (Kind.RETURN, Kind.REJECT, Kind.WITHDRAW),
-        needs_score=needs_score,
+        needs_certificate=needs_certificate,
         effects=tuple(effects),
     )
 
@@ -361,10 +384,15 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("reject_upgrade", _l("Reject"), K.REJECT,
        (ST.UPGRADED, S.AWAITING, L.DISTRICT), (ST.UPGRADED, S.REJECTED, L.DISTRICT),
        {R.DISTRICT_APPROVER}),
-    # --- Evaluation by the district council ------------------------------
-    _t("record_evaluation", _l("Record the council's score"), K.ACT,
+    # --- Evaluation by the district council (an evaluation round) ---------
+    # The chair closes the round (ocop_app/evaluation); closing takes one of these steps
+    # for each product, carrying the round's result (score, stars) onto the product.
+    _t("finalise_evaluation", _l("Record the council's final result"), K.ACT,
        (ST.UPGRADED, {S.APPROVED, S.RETURNED}, L.DISTRICT), (ST.EVALUATED, S.AWAITING, L.DISTRICT),
-       {R.DISTRICT_COUNCIL}, effects=["set_score"], needs_score=True),
+       {R.DISTRICT_COUNCIL}, [RESULT_FINAL], effects=["round_result"]),
+    _t("council_disqualify", _l("Record the council's disqualification"), K.REJECT,
+       (ST.UPGRADED, {S.APPROVED, S.RETURNED}, L.DISTRICT), (ST.EVALUATED, S.REJECTED, L.DISTRICT),
+       {R.DISTRICT_COUNCIL}, [DISQUALIFIED], effects=["round_result"]),
     _t("propose_to_city", _l("Confirm the result and propose to the city"), K.SIGN_OFF,
        (ST.EVALUATED, {S.AWAITING, S.RETURNED}, L.DISTRICT), (ST.EVALUATED, S.AWAITING, L.CITY),
        {R.DISTRICT_APPROVER}, [NOT_OWN_STEP, HAS_SCORE, ENOUGH_STARS]),
@@ -377,10 +405,17 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("reject_evaluation", _l("Reject"), K.REJECT,
        (ST.EVALUATED, {S.AWAITING, S.RETURNED}, L.DISTRICT), (ST.EVALUATED, S.REJECTED, L.DISTRICT),
        {R.DISTRICT_APPROVER}),
+    # --- Evaluation by the city council (an evaluation round) -------------
+    _t("city_council_result", _l("Record the city council's final result"), K.ACT,
+       (ST.EVALUATED, S.AWAITING, L.CITY), (ST.EVALUATED, S.AWAITING, L.CITY),
+       {R.CITY_COUNCIL}, [RESULT_FINAL], effects=["round_result"]),
+    _t("city_council_disqualify", _l("Record the city council's disqualification"), K.REJECT,
+       (ST.EVALUATED, S.AWAITING, L.CITY), (ST.EVALUATED, S.REJECTED, L.CITY),
+       {R.CITY_COUNCIL}, [DISQUALIFIED], effects=["round_result"]),
     # --- Ranking by the city ---------------------------------------------
     _t("confirm_ranking", _l("Confirm the star ranking"), K.SIGN_OFF,
        (ST.EVALUATED, S.AWAITING, L.CITY), (ST.RANKED, S.APPROVED, L.CITY),
-       {R.CITY_APPROVER}, [NOT_OWN_STEP, HAS_SCORE, ENOUGH_STARS], effects=["rank"]),
+       {R.CITY_APPROVER}, [NOT_OWN_STEP, HAS_SCORE, ENOUGH_STARS], effects=["rank"], needs_certificate=True),
     _t("city_return", _l("Return to the district"), K.RETURN,
        (ST.EVALUATED, S.AWAITING, L.CITY), (ST.EVALUATED, S.RETURNED, L.DISTRICT),
        {R.CITY_APPROVER}),

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import bindparam, create_engine, make_url, text
 from werkzeug.security import generate_password_hash
 
 from ocop_app import create_app, database
@@ -55,29 +55,47 @@ def _worker_pg_url() -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
-@pytest.fixture(scope="session")
-def template_db(tmp_path_factory):
-    """A migrated empty database: a SQLite file to copy, or this worker's PostgreSQL URL."""
-    if PG_URL:
-        url = _worker_pg_url()
-        app = create_app(_config(url))
-        with app.app_context():
-            upgrade()
-            db.engine.dispose()
-        return url
-    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
-    app = create_app(_config(f"sqlite:///{path}"))
+#: Reference data every test database holds: the official score sheets (loaded once per template).
+SHEET_TABLES = ("sheet_version", "sheet_set", "sheet_part", "sheet_group", "criterion", "criterion_option")
+
+
+def _migrate_and_load_sheets(url: str) -> None:
+    from ocop_app.evaluation.sheets import load_all
+
+    app = create_app(_config(url))
     with app.app_context():
         upgrade()
+        load_all()
+        db.session.commit()
+        db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory):
+    """A migrated database holding only the score sheets: a SQLite file to copy, or this worker's PostgreSQL URL."""
+    if PG_URL:
+        url = _worker_pg_url()
+        _migrate_and_load_sheets(url)
+        return url
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    _migrate_and_load_sheets(f"sqlite:///{path}")
     return path
 
 
 def _truncate_all(app) -> None:
+    """Empty every table but the shipped score sheets (a test's own sheet versions go too)."""
+    from ocop_app.evaluation.sheets import content_hash
+    from ocop_app.scoring.sheetdata import available_versions
+    import json
+
+    shipped = [content_hash(json.loads(p.read_text(encoding="utf-8"))) for p in available_versions()]
     with app.app_context():
-        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables if t.name not in SHEET_TABLES)
         with db.engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            conn.execute(text("DELETE FROM sheet_version WHERE content_hash NOT IN :h").bindparams(
+                bindparam("h", expanding=True)), {"h": shipped})
 
 
 @pytest.fixture
@@ -286,3 +304,30 @@ def satisfy_guards(product, name: str) -> None:
                 dossier_ops.add_dossier_file(product, actor, kind.code, checked)
         dossier_ops.set_planned_evaluation_date(product, actor, local_today() + dt.timedelta(days=30))
     db.session.commit()
+def closed_round_with(product, chair, outcome: str, level: Level, *, score=75, stars=4):
+    """A closed evaluation round chaired by ``chair`` whose result for ``product`` (``"scored"``
+    with ``score``/``stars``, or ``"disqualified"``) waits to be carried onto it. Commits."""
+    import datetime as dt
+
+    from ocop_app.models import CouncilMember, EvaluationRound, RoundProduct, SheetSet, SheetVersion
+
+    version = db.session.scalars(db.select(SheetVersion).where(SheetVersion.code == "qd26-2026")).one()
+    sheet_set = db.session.scalars(db.select(SheetSet).where(SheetSet.version_id == version.id,
+                                                              SheetSet.no == product.product_set_no)).one()
+    unit_id = product.district_id if level is Level.DISTRICT else product.city_id
+    round_ = EvaluationRound(
+        name="Đợt thử", level=level.value, unit_id=unit_id, rule_set_code="qd148-2023", sheet_version=version,
+        starts_on=dt.date(2026, 7, 1), ends_on=dt.date(2026, 7, 31), status="closed", quorum_numerator=3,
+        quorum_denominator=4, chair_required=True, max_spread=Decimal(10),
+        closed_at=dt.datetime.now(dt.timezone.utc),
+    )
+    round_.members.append(CouncilMember(user_id=chair.id, role="chair"))
+    entry = RoundProduct(product_id=product.id, sheet_set=sheet_set, outcome=outcome)
+    if outcome == "scored":
+        entry.score, entry.stars = Decimal(str(score)), stars
+    else:
+        entry.disqualified_reason, entry.disqualified_note = "forged_dossier", "Giấy tờ giả"
+    round_.products.append(entry)
+    db.session.add(round_)
+    db.session.commit()
+    return round_

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from conftest import satisfy_guards, snapshot
+from conftest import snapshot
+from evaluation_support import add_member, add_product, choose_for_total, criteria_for, make_round, setup_round, submit
 from ocop_app.extensions import db
-from ocop_app.models import Product, StageEvent
+from ocop_app.models import Certificate, Product, StageEvent
 from ocop_app.workflow import Role
 
 
@@ -73,11 +76,23 @@ def test_register_sign_off_and_rank(make_user, new_client):
     satisfy_guards(_fresh(product_id), "send_to_evaluation")  # plan and dossier (tests/test_dossier*.py)
     assert _action(duyet, product_id, "send_to_evaluation").status_code == 303
 
-    hd = new_client()
-    hd.login(council)
-    assert _action(hd, product_id, "record_evaluation", score="72,5").status_code == 303
+    # The district council scores it in an evaluation round; the chair closes the round.
+    db.session.rollback()  # end the test thread's read snapshot before writing
+    members = [council, make_user(Role.DISTRICT_COUNCIL, "thach_that"), make_user(Role.DISTRICT_COUNCIL, "thach_that")]
+    round_id = make_round(canbo)
+    for user, role in zip(members, ("chair", "member", "member")):
+        add_member(canbo, round_id, user, role)
+    entry_id = add_product(canbo, round_id, _fresh(product_id))
+    criteria = criteria_for(entry_id)
+    clients = []
+    for user, total in zip(members, (72, 75, 68)):
+        c = new_client()
+        c.login(user)
+        clients.append(c)
+        assert submit(c, round_id, entry_id, choose_for_total(criteria, total)).status_code == 303
+    assert clients[0].post(f"/staff/evaluation/rounds/{round_id}/close", {}).status_code == 303
     p = _fresh(product_id)
-    assert (float(p.score), p.stars) == (72.5, 4)
+    assert (float(p.score), p.stars) == (71.67, 4)
     db.session.rollback()
 
     # ★4 must go up, not be closed.
@@ -87,23 +102,27 @@ def test_register_sign_off_and_rank(make_user, new_client):
     tp = new_client()
     tp.login(c_approver)
     assert "Chè lam Thạch Xá" in _queue_names(tp)
-    assert _action(tp, product_id, "confirm_ranking").status_code == 303
+    assert _action(tp, product_id, "confirm_ranking", decision_no="1234/QĐ-UBND", signed_on="15/07/2026",
+                   certificate_no="HN-OCOP-2026-0001").status_code == 303
     p = _fresh(product_id)
-    assert (p.stage, p.status, p.stars, p.ranked_on is not None) == ("ranked", "approved", 4, True)
+    assert (p.stage, p.status, p.stars, p.ranked_on) == ("ranked", "approved", 4, dt.date(2026, 7, 15))
+    cert = p.certificate
+    assert (cert.number, cert.decision_no, cert.signed_on, cert.valid_until, cert.stars) == (
+        "HN-OCOP-2026-0001", "1234/QĐ-UBND", dt.date(2026, 7, 15), dt.date(2029, 7, 15), 4)
     db.session.rollback()
 
     # The public sees it, with its stars.
     public = new_client()
     assert "Chè lam Thạch Xá" in public.get("/").get_data(as_text=True)
     items = public.get("/api/v1/products?q=che lam").get_json()["items"]
-    assert [(i["name"], i["stars"], i["score"]) for i in items] == [("Chè lam Thạch Xá", 4, 72.5)]
+    assert [(i["name"], i["stars"], i["score"]) for i in items] == [("Chè lam Thạch Xá", 4, 71.67)]
 
     # The timeline shows who, what and when for all 12 steps.
     db.session.rollback()
     events = db.session.query(StageEvent).filter_by(product_id=product_id).order_by(StageEvent.id).all()
     assert [e.action for e in events] == [
         "create", "submit", "commune_sign_off", "district_accept", "record_training", "confirm_training",
-        "record_upgrade", "send_to_evaluation", "record_evaluation", "propose_to_city", "confirm_ranking",
+        "record_upgrade", "send_to_evaluation", "finalise_evaluation", "propose_to_city", "confirm_ranking",
     ]
     page = a.get(f"/staff/products/{product_id}").get_data(as_text=True)
     assert "Công nhận hạng sao" in page and "tp.duyet" not in page  # full names, not user names
@@ -112,11 +131,13 @@ def test_register_sign_off_and_rank(make_user, new_client):
 
 def test_low_score_is_ranked_two_stars_and_stays_private(make_user, make_product, new_client):
     product = make_product("upgraded", "approved", "district", name="Mứt gừng thử")
-    hd = new_client()
-    hd.login(make_user(Role.DISTRICT_COUNCIL))
-    assert _action(hd, product.id, "record_evaluation", score="49.9").status_code == 303
+    round_id, (entry_id,), org, people = setup_round(make_user, new_client, [product])
+    criteria = criteria_for(entry_id)
+    for (user, c), total in zip(people, (48, 50, 51)):
+        assert submit(c, round_id, entry_id, choose_for_total(criteria, total, floor_stars=None)).status_code == 303
+    assert people[0][1].post(f"/staff/evaluation/rounds/{round_id}/close", {}).status_code == 303
     p = _fresh(product.id)
-    assert (float(p.score), p.stars) == (49.9, 2)
+    assert (float(p.score), p.stars) == (49.67, 2)
     db.session.rollback()
     duyet = new_client()
     duyet.login(make_user(Role.DISTRICT_APPROVER))
@@ -150,19 +171,38 @@ def test_return_with_reason_shows_in_timeline_and_allows_resubmission(make_user,
     assert snapshot(product.id)[:3] == ("registered", "awaiting", "commune")
 
 
-def test_score_input_errors_keep_what_was_typed(make_user, make_product, new_client):
-    product = make_product("upgraded", "approved", "district")
-    hd = new_client()
-    hd.login(make_user(Role.DISTRICT_COUNCIL))
+def test_recognition_input_errors_keep_what_was_typed(make_user, make_product, new_client):
+    product = make_product("evaluated", "awaiting", "city", stars=4, score=75,
+                           last_actor=make_user(Role.DISTRICT_APPROVER))
+    tp = new_client()
+    tp.login(make_user(Role.CITY_APPROVER))
     before = snapshot(product.id)
-    for typed, message in (("abc", "Nhập một số"), ("101", "từ 0 đến 100"), ("72,55", "một chữ số thập phân"),
-                           ("", "Nhập điểm")):
-        r = _action(hd, product.id, "record_evaluation", score=typed)
+    good = {"decision_no": "12/QĐ-UBND", "signed_on": "15/07/2026", "certificate_no": "HN-1"}
+    for field, typed, message in (("signed_on", "31/02/2026", "Nhập ngày theo dạng dd/mm/yyyy"),
+                                  ("signed_on", "01/01/2099", "không được ở tương lai"),
+                                  ("decision_no", "", "Hãy nhập số quyết định"),
+                                  ("certificate_no", "", "Hãy nhập số giấy chứng nhận")):
+        r = _action(tp, product.id, "confirm_ranking", **{**good, field: typed})
         assert r.status_code == 422, typed
         body = r.get_data(as_text=True)
         assert message in body
-        assert f'value="{typed}"' in body
+        assert f'value="{typed}"' in body or typed == ""
         assert snapshot(product.id) == before
+    db.session.rollback()
+    assert db.session.query(Certificate).count() == 0
+    db.session.rollback()
+
+
+def test_a_certificate_number_is_issued_once(make_user, make_product, new_client):
+    first = make_product("evaluated", "awaiting", "city", stars=4, score=75, last_actor=make_user(Role.DISTRICT_APPROVER))
+    second = make_product("evaluated", "awaiting", "city", stars=3, score=60, last_actor=make_user(Role.DISTRICT_APPROVER))
+    tp = new_client()
+    tp.login(make_user(Role.CITY_APPROVER))
+    data = {"decision_no": "12/QĐ-UBND", "signed_on": "15/07/2026", "certificate_no": "HN-7"}
+    assert _action(tp, first.id, "confirm_ranking", **data).status_code == 303
+    r = _action(tp, second.id, "confirm_ranking", **data)
+    assert r.status_code == 422 and "đã được cấp" in r.get_data(as_text=True)
+    assert snapshot(second.id)[:3] == ("evaluated", "awaiting", "city")
 
 
 def test_edit_only_while_draft_or_returned(make_user, make_product, new_client):

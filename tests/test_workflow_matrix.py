@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import SCOPE_UNITS, satisfy_guards, snapshot
+from conftest import SCOPE_UNITS, closed_round_with, snapshot
 from ocop_app import workflow
 from ocop_app.workflow import Level, Role, Stage, Status, TRANSITIONS
 
@@ -26,13 +27,32 @@ def _setup_for(t):
     return {}
 
 
+ROUND_STEPS = {"finalise_evaluation": "scored", "council_disqualify": "disqualified",
+               "city_council_result": "scored", "city_council_disqualify": "disqualified"}
+_cert = {"n": 0}
+
+
 def _data(t, version):
     data = {"version": str(version)}
     if t.needs_reason:
         data["reason"] = "Hồ sơ thiếu giấy tờ"
-    if t.needs_score:
-        data["score"] = "72,5"
+    if t.needs_certificate:
+        _cert["n"] += 1
+        data.update(decision_no="123/QĐ-UBND", signed_on="15/07/2026", certificate_no=f"OCOP-HN-{_cert['n']:04d}")
     return data
+
+
+def _prepare(t, product, user, make_user):
+    """For the steps a closed evaluation round takes: a closed round holding the product's
+    result, chaired by ``user`` when ``user`` may chair it (else by another council member,
+    so that a refusal is due to role or scope, not to a missing round)."""
+    if t.name not in ROUND_STEPS:
+        return
+    council_role = sorted(t.roles)[0]
+    unit_id = product.district_id if t.level is Level.DISTRICT else product.city_id
+    may_chair = Role(user.role) is council_role and user.unit_id == unit_id
+    chair = user if may_chair else make_user(council_role, SCOPE_UNITS[t.level][0])
+    closed_round_with(product, chair, ROUND_STEPS[t.name], t.level)
 
 
 @pytest.mark.parametrize("transition", TRANSITIONS, ids=lambda t: t.name)
@@ -47,6 +67,7 @@ def test_roles_and_scope(transition, client, make_user, make_product, new_client
                                    last_actor=other, **_setup_for(transition))
             satisfy_guards(product, transition.name)
             user = make_user(role, SCOPE_UNITS[role.level][0 if in_scope else 1])
+            _prepare(transition, product, user, make_user)
             c = new_client()
             c.login(user)
             before = snapshot(product.id)
@@ -108,8 +129,10 @@ def test_return_reject_withdraw_need_a_reason(transition, make_user, make_produc
     role = sorted(transition.roles)[0]
     product = make_product(transition.source_stage, sorted(transition.source_statuses)[0], transition.level,
                            last_actor=make_user(Role.COMMUNE_STAFF))
+    user = make_user(role)
+    _prepare(transition, product, user, make_user)
     c = new_client()
-    c.login(make_user(role))
+    c.login(user)
     before = snapshot(product.id)
     for reason in ("", "   "):
         response = c.post(f"/staff/products/{product.id}/actions/{transition.name}",

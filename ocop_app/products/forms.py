@@ -9,7 +9,7 @@ from wtforms.widgets import HiddenInput
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from .. import catalog
-from ..forms import VersionedForm, VietDecimalField
+from ..forms import VersionedForm, VietDateField
 from ..models import ProducerType
 
 
@@ -41,11 +41,13 @@ class ProductForm(FlaskForm):
 
 
 class TransitionForm(VersionedForm):
-    """Take one workflow step; ``reason`` and ``score`` are checked by the operation
-    when the step needs them."""
+    """Take one workflow step; ``reason`` and the certificate's data are checked by the
+    operation when the step needs them."""
 
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=4000)])
-    score = VietDecimalField(_l("Score (0–100)"))
+    decision_no = StringField(_l("Recognition decision number"), validators=[Optional(), Length(max=80)])
+    signed_on = VietDateField(_l("Signed on (dd/mm/yyyy)"), validators=[Optional()])
+    certificate_no = StringField(_l("Certificate number"), validators=[Optional(), Length(max=60)])
 
 
 class ProductFilterForm(FlaskForm):

@@ -8,15 +8,15 @@ product goes through :func:`advance` (workflow steps) or :func:`register` /
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import catalog, rules, workflow
 from ..extensions import db
-from ..models import AdminUnit, Producer, Product, StageEvent, User
+from ..models import AdminUnit, Certificate, Producer, Product, StageEvent, User
 from ..text import fold
 from ..workflow import Level, Stage, Status
 
@@ -150,40 +150,73 @@ def update_details(product: Product, actor: User, *, expected_version: int | Non
     _flush_or_conflict()
 
 
-def validate_score(score: Decimal | None) -> Decimal:
-    """Check an evaluation score: 0–100 points with at most one decimal.
+def _round_result(product: Product, inputs: dict) -> str:
+    """Carry the result of the product's closed evaluation round onto it (score and stars,
+    or none for a disqualification) and mark that result applied."""
+    from ..evaluation.operations import pending_result
 
-    :raises InvalidInput: on a missing, out-of-range or too precise score.
+    entry = pending_result(product, None)
+    if entry is None:  # the guards ensure there is one
+        raise workflow.TransitionDenied(_l("No final council result is waiting for this product."))
+    entry.applied_at = utcnow()
+    if entry.outcome == "disqualified":
+        product.score, product.stars = None, None
+        return f"round={entry.round_id}; disqualified: {entry.disqualified_reason}"
+    product.score, product.stars = entry.score, entry.stars
+    return f"round={entry.round_id}; score={entry.score}; stars={entry.stars}"
+
+
+def validate_certificate(inputs: dict, rule_set: rules.RuleSet) -> dict:
+    """Check the recognition decision's number, signing date and certificate number.
+
+    ``inputs`` holds ``decision_no`` (str), ``signed_on`` (:class:`datetime.date`)
+    and ``certificate_no`` (str). A certificate number is unique; a decision is not
+    signed in the future. Returns the cleaned values.
+
+    :raises InvalidInput: on a missing or invalid value, or a number already issued.
     """
-    if score is None:
-        raise InvalidInput({"score": _l("Enter the council's score (0–100).")})
-    if score < 0 or score > 100:
-        raise InvalidInput({"score": _l("The score must be between 0 and 100.")})
-    if score != score.quantize(Decimal("0.1")):
-        raise InvalidInput({"score": _l("The score has at most one decimal, e.g. 72,5.")})
-    return score.quantize(Decimal("0.1"))
+    errors = {}
+    decision_no = (inputs.get("decision_no") or "").strip()
+    number = (inputs.get("certificate_no") or "").strip()
+    signed_on = inputs.get("signed_on")
+    if not decision_no:
+        errors["decision_no"] = _l("Enter the number of the recognition decision.")
+    if signed_on is None:
+        errors["signed_on"] = _l("Enter the signing date as dd/mm/yyyy.")
+    elif signed_on > local_today():
+        errors["signed_on"] = _l("The signing date cannot be in the future.")
+    if not number:
+        errors["certificate_no"] = _l("Enter the certificate number.")
+    elif db.session.scalar(select(Certificate.id).where(Certificate.number == number)) is not None:
+        errors["certificate_no"] = _l("This certificate number has already been issued.")
+    if errors:
+        raise InvalidInput(errors)
+    return {"decision_no": decision_no, "signed_on": signed_on, "certificate_no": number}
 
 
-def _set_score(product: Product, score: Decimal | None) -> str:
-    value = validate_score(score)
-    product.score = value
-    product.stars = product.rule_set.stars_for(value)
-    return f"score={value}; stars={product.stars}"
-
-
-def _rank(product: Product, score: Decimal | None) -> str:
-    product.ranked_on = local_today()
+def _rank(product: Product, inputs: dict) -> str:
+    """Recognise the stars: record the decision and issue the certificate (valid for the
+    rule set's ``certificate_months`` from signing, QĐ 26/2026 Điều 4.3)."""
+    values = validate_certificate(inputs, product.rule_set)
+    product.ranked_on = values["signed_on"]
     product.ranked_year = product.ranked_on.year
     product.proposed_central = product.score is not None and product.score >= product.rule_set.central_min_score
-    return "proposed to the central level" if product.proposed_central else ""
+    certificate = Certificate(
+        product=product, number=values["certificate_no"], decision_no=values["decision_no"],
+        signed_on=values["signed_on"], valid_until=product.rule_set.certificate_valid_until(values["signed_on"]),
+        stars=product.stars, issued_by=Level.CITY.value, rule_set_code=product.rule_set_code,
+    )
+    db.session.add(certificate)
+    detail = f"decision={values['decision_no']}; certificate={values['certificate_no']}; signed={values['signed_on']}"
+    return detail + ("; proposed to the central level" if product.proposed_central else "")
 
 
 #: Named side effects a transition may declare (``Transition.effects``).
-EFFECTS = {"set_score": _set_score, "rank": _rank}
+EFFECTS = {"round_result": _round_result, "rank": _rank}
 
 
 def advance(product: Product, name: str, actor: User, *, reason: str | None = None,
-            score: Decimal | None = None, expected_version: int | None = None) -> StageEvent:
+            certificate: dict | None = None, expected_version: int | None = None) -> StageEvent:
     """Take workflow step ``name`` on ``product`` as ``actor`` and log it.
 
     :param expected_version: the product version the user's form was loaded
@@ -191,7 +224,9 @@ def advance(product: Product, name: str, actor: User, *, reason: str | None = No
     :raises Conflict: the product changed since ``expected_version``, or a
         concurrent request won the race (compare-and-set on ``version``).
     :raises workflow.TransitionDenied: the step is not open to ``actor`` (403).
-    :raises InvalidInput: a reason or score is missing or invalid (422).
+    :param certificate: for a step that issues the certificate (``needs_certificate``):
+        ``decision_no``, ``signed_on`` and ``certificate_no`` (see :func:`validate_certificate`).
+    :raises InvalidInput: a reason or the certificate's data is missing or invalid (422).
     """
     if expected_version is not None and expected_version != product.version:
         raise Conflict()
@@ -200,7 +235,7 @@ def advance(product: Product, name: str, actor: User, *, reason: str | None = No
     if transition.needs_reason and not reason:
         raise InvalidInput({"reason": _l("A reason is required to return, reject or withdraw.")})
     before = workflow.state_of(product)
-    details = [EFFECTS[effect](product, score) for effect in transition.effects]
+    details = [EFFECTS[effect](product, certificate or {}) for effect in transition.effects]
     stage, status, level = transition.target
     product.stage, product.status, product.level = stage.value, status.value, level.value
     product.last_actor_id = actor.id

@@ -279,7 +279,9 @@ def product_action(product_id: int, name: str):
     try:
         operations.advance(
             product, name, current_user,
-            reason=form.reason.data, score=form.score.data, expected_version=form.version.data,
+            reason=form.reason.data, expected_version=form.version.data,
+            certificate={"decision_no": form.decision_no.data, "signed_on": form.signed_on.data,
+                         "certificate_no": form.certificate_no.data},
         )
     except workflow.TransitionDenied as exc:
         db.session.rollback()
