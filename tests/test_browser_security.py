@@ -39,7 +39,7 @@ def test_an_xss_payload_in_a_product_name_does_not_run(live_server, browser, mak
     page.evaluate("window.__marker = 1")
     page.fill("#q", "mat ong")
     page.press("#q", "Enter")  # htmx swaps the results fragment in (no page load)
-    page.wait_for_url("**q=mat+ong**")
+    page.wait_for_url("**q=mat%20ong**")
     assert page.evaluate("window.__marker") == 1
     page.locator("#results").get_by_text("onerror=", exact=False).first.wait_for()
     assert_not_run("htmx results fragment")
