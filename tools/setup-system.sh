@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite needs (headless Chromium and its driver,
-# PostgreSQL), start PostgreSQL and make sure the test role and database exist.
+# PostgreSQL and its client tools for backups, redis-server), start PostgreSQL and make sure the test role and database exist.
 # Progress goes to stderr; the PostgreSQL test URL is printed on stdout.
 set -euo pipefail
 
@@ -8,6 +8,8 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
+command -v pg_dump >/dev/null 2>&1 || need+=(postgresql-client)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)  # shared login limits test
 if ((${#need[@]})); then
   echo "setup: installing ${need[*]} from Debian" >&2
   sudo=""
