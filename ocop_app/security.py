@@ -57,7 +57,8 @@ def _seconds(value) -> float:
 
 
 def configure(app: Flask) -> None:
-    """Derive cookie security and limiter storage from the configuration."""
+    """Derive cookie security, cookie lifetime and limiter storage from the configuration."""
+    app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(seconds=_seconds(app.config["SESSION_ABSOLUTE_LIFETIME"]))
     if app.config.get("OCOP_HTTPS"):
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True

@@ -189,8 +189,9 @@ def test_binhphu_cannot_reach_a_thachxa_product_by_any_route(app, make_user, mak
     the route is closed to the role) and nothing changes."""
     from ocop_app.workflow import TRANSITIONS
 
-    products = [make_product(stage, status, level, stars=4, score=80) for stage, status, level in sorted(
-        {(t.source_stage, s, t.level) for t in TRANSITIONS for s in t.source_statuses})]
+    # one product in the source state of every workflow step, named with that step
+    targets = [(make_product(t.source_stage, sorted(t.source_statuses)[0], t.level, stars=4, score=80), t.name)
+               for t in TRANSITIONS]
     tried = 0
     for role in (Role.COMMUNE_STAFF, Role.COMMUNE_APPROVER):
         client = new_client()
@@ -202,18 +203,16 @@ def test_binhphu_cannot_reach_a_thachxa_product_by_any_route(app, make_user, mak
                 continue
             # a route closed to the role refuses before looking at the product (403, same for any id)
             expected = 404 if policy.allows(user) else 403
-            for product in products:
-                names = [t.name for t in TRANSITIONS] if "name" in rule.arguments else [None]
-                for name in names:
-                    values = {"product_id": product.id} | ({"name": name} if name else {})
-                    url = app.url_map.bind("localhost").build(rule.endpoint, values)
-                    for method in sorted(rule.methods - SKIPPED_METHODS):
-                        for htmx in (False, True):
-                            before = fingerprint()
-                            data = {"version": product.version, "reason": "x", "score": "90", "name": "Hack"}
-                            r = client.get(url, htmx=htmx) if method == "GET" else client.post(url, data, htmx=htmx)
-                            assert r.status_code == expected, (method, url, htmx, r.status_code)
-                            assert "Sản phẩm thử" not in r.get_data(as_text=True)
-                            assert fingerprint() == before
-                            tried += 1
+            for product, name in (targets if "name" in rule.arguments else targets[:3]):
+                values = {"product_id": product.id} | ({"name": name} if "name" in rule.arguments else {})
+                url = app.url_map.bind("localhost").build(rule.endpoint, values)
+                for method in sorted(rule.methods - SKIPPED_METHODS):
+                    for htmx in (False, True):
+                        before = fingerprint()
+                        data = {"version": product.version, "reason": "x", "score": "90", "name": "Hack"}
+                        r = client.get(url, htmx=htmx) if method == "GET" else client.post(url, data, htmx=htmx)
+                        assert r.status_code == expected, (method, url, htmx, r.status_code)
+                        assert "Sản phẩm thử" not in r.get_data(as_text=True)
+                        assert fingerprint() == before
+                        tried += 1
     assert tried > 100

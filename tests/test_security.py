@@ -205,15 +205,30 @@ def test_timeouts_are_configurable(app, make_user, client, clock):
     assert client.get("/staff/products").status_code == 302
 
 
+@pytest.fixture
+def other_app():
+    """``other_app(config)`` → another app (another worker) on the same database, closed afterwards."""
+    made = []
+
+    def make(config):
+        made.append(create_app(config))
+        return made[-1]
+
+    yield make
+    for a in made:
+        with a.app_context():
+            db.engine.dispose()
+
+
 def _set_cookie_headers(response):
     return [v for k, v in response.headers.items() if k.lower() == "set-cookie" and v.startswith("session=")]
 
 
-def test_session_cookie_is_httponly_and_lax_and_secure_over_https(app, db_uri, make_user):
+def test_session_cookie_is_httponly_and_lax_and_secure_over_https(app, db_uri, make_user, other_app):
     user = make_user(Role.COMMUNE_STAFF)
     cookie = _set_cookie_headers(Client(app).get("/"))[0]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
-    https_app = create_app(_config(db_uri) | {"OCOP_HTTPS": True})
+    https_app = other_app(_config(db_uri) | {"OCOP_HTTPS": True})
     raw = https_app.test_client()
     r = raw.get("/", base_url="https://localhost")
     cookie = _set_cookie_headers(r)[0]
@@ -293,11 +308,11 @@ def redis_url(tmp_path):
         proc.wait(10)
 
 
-def test_login_limits_are_shared_through_redis(db_uri, app, make_user, redis_url):
+def test_login_limits_are_shared_through_redis(db_uri, app, make_user, redis_url, other_app):
     """Two app processes (workers) with RATELIMIT_STORAGE_URI=redis share the count."""
     make_user(Role.COMMUNE_STAFF, username="xa.binhphu")
-    worker_a = create_app(_config(db_uri) | {"REDIS_URL": redis_url})
-    worker_b = create_app(_config(db_uri) | {"REDIS_URL": redis_url})
+    worker_a = other_app(_config(db_uri) | {"REDIS_URL": redis_url})
+    worker_b = other_app(_config(db_uri) | {"REDIS_URL": redis_url})
     assert worker_a.config["RATELIMIT_STORAGE_URI"] == redis_url
     for i in range(6):
         assert _login_attempt(Client(worker_a), "xa.binhphu", f"x{i}").status_code == 401
@@ -386,12 +401,12 @@ def test_check_deploy_refuses_the_generated_development_key(tmp_path):
     assert result.exit_code == 1 and "development key" in result.output
 
 
-def test_check_deploy_passes_on_the_documented_production_config(db_uri, monkeypatch, redis_url):
+def test_check_deploy_passes_on_the_documented_production_config(db_uri, monkeypatch, redis_url, other_app):
     monkeypatch.setenv("SECRET_KEY", "3f9c0a5e8b7d6c4f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7a8b")
     monkeypatch.setenv("REDIS_URL", redis_url)
     settings = {k: v for k, v in runpy.run_path(str(ROOT / "deploy/config.example.py")).items() if k.isupper()}
     settings["SQLALCHEMY_DATABASE_URI"] = db_uri
-    app = create_app(settings)
+    app = other_app(settings)
     result = app.test_cli_runner().invoke(args=["check-deploy"])
     assert result.exit_code == 0, result.output
     assert "OK" in result.output

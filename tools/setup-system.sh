@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite needs (headless Chromium and its driver,
-# PostgreSQL), start PostgreSQL and make sure the test role and database exist.
+# PostgreSQL and its client tools for backups, redis-server), start PostgreSQL and make sure the test role and database exist.
 # Progress goes to stderr; the PostgreSQL test URL is printed on stdout.
 set -euo pipefail
 
@@ -13,6 +13,8 @@ command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)  # PDF pages → PN
 for pkg in libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need+=("$pkg")
 done
+command -v pg_dump >/dev/null 2>&1 || need+=(postgresql-client)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)  # shared login limits test
 if ((${#need[@]})); then
   echo "setup: installing ${need[*]} from Debian" >&2
   sudo=""

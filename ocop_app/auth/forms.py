@@ -20,13 +20,15 @@ MIN_PASSWORD_LENGTH = 10
 class PasswordChangeForm(FlaskForm):
     """Current password, and the new one twice."""
 
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    current_password = PasswordField(_l("Current password"), validators=[
+        DataRequired(message=_l("Enter your current password.")), Length(max=200)])
     new_password = PasswordField(_l("New password"), validators=[
-        DataRequired(),
+        DataRequired(message=_l("Enter a new password.")),
         Length(min=MIN_PASSWORD_LENGTH, max=200, message=_l("Use at least %(min)d characters.")),
     ])
     confirm = PasswordField(_l("New password again"), validators=[
-        DataRequired(), EqualTo("new_password", message=_l("The two new passwords differ.")),
+        DataRequired(message=_l("Enter the new password again.")),
+        EqualTo("new_password", message=_l("The two new passwords differ.")),
     ])
 
 
