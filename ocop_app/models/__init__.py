@@ -1,7 +1,10 @@
 """All models, importable from one place."""
 
-from .products import Certificate, CertificateStatus, Producer, ProducerType, Product, StageEvent
-from .units import AdminUnit, City, Commune, District
+from .delegation import Delegation
+from .notifications import Notification, OutboxEmail
+from .products import (Certificate, CertificateStatus, Producer, ProducerType, Product, StageEvent,
+                       certificates_valid_on)
+from .units import AdminUnit, City, Commune, District, Relocation, UnitSuccession
 from .users import User
 
 __all__ = [
@@ -10,10 +13,16 @@ __all__ = [
     "CertificateStatus",
     "City",
     "Commune",
+    "Delegation",
     "District",
+    "Notification",
+    "OutboxEmail",
     "Producer",
     "ProducerType",
     "Product",
+    "Relocation",
     "StageEvent",
+    "UnitSuccession",
     "User",
+    "certificates_valid_on",
 ]

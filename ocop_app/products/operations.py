@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import catalog, rules, workflow
+from .. import catalog, clock, rules, workflow
 from ..extensions import db
 from ..models import AdminUnit, Producer, Product, StageEvent, User
 from ..text import fold
@@ -47,8 +47,8 @@ def utcnow() -> dt.datetime:
 
 
 def local_today() -> dt.date:
-    """Today's date in Vietnam (Asia/Ho_Chi_Minh)."""
-    return dt.datetime.now(LOCAL_TZ).date()
+    """Today's date in Vietnam (Asia/Ho_Chi_Minh); fixed in tests (:mod:`ocop_app.clock`)."""
+    return clock.today()
 
 
 def search_text_for(product: Product) -> str:
@@ -192,6 +192,9 @@ def advance(product: Product, name: str, actor: User, *, reason: str | None = No
         concurrent request won the race (compare-and-set on ``version``).
     :raises workflow.TransitionDenied: the step is not open to ``actor`` (403).
     :raises InvalidInput: a reason or score is missing or invalid (422).
+
+    A substitute acting under a delegation (:mod:`ocop_app.delegation`) is logged
+    as the actor, with the approver in ``StageEvent.on_behalf_of``.
     """
     if expected_version is not None and expected_version != product.version:
         raise Conflict()
@@ -205,6 +208,7 @@ def advance(product: Product, name: str, actor: User, *, reason: str | None = No
     product.stage, product.status, product.level = stage.value, status.value, level.value
     product.last_actor_id = actor.id
     event = _record(product, actor, transition.name, before, reason=reason, detail="; ".join(d for d in details if d))
+    event.on_behalf_of = workflow.acting_for(actor, transition)  # a substitute's step (delegation)
     _flush_or_conflict()
     return event
 

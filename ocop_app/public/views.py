@@ -6,12 +6,12 @@ import math
 
 from flask import Blueprint, abort, jsonify, make_response, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import aliased, selectinload
 
-from .. import catalog, rules
+from .. import catalog, clock, rules
 from ..extensions import db
-from ..models import AdminUnit, Commune, Product
+from ..models import AdminUnit, Certificate, Commune, Product, certificates_valid_on
 from ..permissions import PUBLIC, access
 from ..rendering import render
 from ..text import fold
@@ -26,16 +26,27 @@ class BadQuery(Exception):
     """A query parameter that cannot be used (HTTP 400)."""
 
 
-def recognised_products():
+def recognised_products(include_expired: bool = False):
     """Statement selecting the products the public may see: ranked with at least the
-    star level their rule set recognises (★3 under QĐ 1048/2019, QĐ 148/2023 and QĐ 26/2026)."""
+    star level their rule set recognises (★3 under QĐ 1048/2019, QĐ 148/2023 and QĐ 26/2026),
+    whose certificate is valid today (36 months, QĐ 26/2026 Điều 4.3; revocation ends it at
+    once, Điều 8) — or, with ``include_expired``, not revoked. Products recorded without a
+    certificate stay listed; a passage replaced by a ranked upgrade does not."""
     recognised = or_(*(
         and_(Product.rule_set_code == rs.code, Product.stars >= rs.recognised_min_stars)
         for rs in rules.all_rule_sets()
     ))
+    today = clock.today()
+    if include_expired:
+        cert_ok = ~Product.certificates.any(and_(Certificate.revoked_on.isnot(None), Certificate.revoked_on <= today))
+    else:
+        cert_ok = Product.certificates.any(certificates_valid_on(today))
+    upgrade = aliased(Product)
+    superseded = exists().where(upgrade.upgrade_of_id == Product.id, upgrade.stage == Stage.RANKED.value)
     return (
         select(Product)
-        .where(Product.stage == Stage.RANKED.value, recognised)
+        .where(Product.stage == Stage.RANKED.value, recognised, or_(~Product.certificates.any(), cert_ok),
+               ~superseded)
         .options(selectinload(Product.commune), selectinload(Product.district), selectinload(Product.city))
     )
 
@@ -114,10 +125,10 @@ def index():
 @bp.get("/p/<int:product_id>")
 @access(PUBLIC)
 def product(product_id: int):
-    item = db.session.scalars(recognised_products().where(Product.id == product_id)).first()
+    item = db.session.scalars(recognised_products(include_expired=True).where(Product.id == product_id)).first()
     if item is None:
         abort(404)
-    return render("public/product.html", product=item)
+    return render("public/product.html", product=item, today=clock.today())
 
 
 def product_json(p: Product) -> dict:
