@@ -101,7 +101,7 @@ class Product(db.Model):
     )
     version: Mapped[int] = mapped_column(default=1)
     #: For an upgrade (nâng hạng): the ranked passage of the same product this one seeks to raise.
-    upgrade_of_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"))
+    upgrade_of_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"), index=True)
 
     producer: Mapped[Producer] = relationship(lazy="joined")
     commune: Mapped[AdminUnit | None] = relationship(foreign_keys=[commune_id])

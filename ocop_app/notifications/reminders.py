@@ -22,7 +22,8 @@ from typing import Callable, Iterable
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, tuple_
+from sqlalchemy.orm import selectinload
 
 from .. import clock, deadlines, rules, workflow
 from ..extensions import db
@@ -55,8 +56,20 @@ def reminder_source(name: str):
     return decorate
 
 
+_SCOPE_CACHE: dict = {}
+
+
 def users_in_scope(product: Product, roles: Iterable[Role]) -> list[User]:
-    """Active users with one of ``roles`` who serve the product's unit at that role's level."""
+    """Active users with one of ``roles`` who serve the product's unit at that role's level
+    (memoised for the duration of one :func:`collect`)."""
+    cache_key = (frozenset(roles), product.commune_id, product.district_id, product.city_id)
+    if cache_key in _SCOPE_CACHE:
+        return _SCOPE_CACHE[cache_key]
+    _SCOPE_CACHE[cache_key] = result = _users_in_scope(product, cache_key[0])
+    return result
+
+
+def _users_in_scope(product: Product, roles: Iterable[Role]) -> list[User]:
     conditions = []
     for role in set(roles):
         unit_id = {Level.COMMUNE: product.commune_id, Level.DISTRICT: product.district_id,
@@ -81,7 +94,7 @@ def certificates_entering_window(today: dt.date) -> Iterable[Reminder]:
     widest = max((r.deadlines.get("reevaluation_window_days") or (0, 0))[0] for r in rules.all_rule_sets())
     certs = db.session.scalars(select(Certificate).where(
         Certificate.valid_until >= today, Certificate.valid_until <= today + dt.timedelta(days=widest),
-        Certificate.revoked_on.is_(None))).all()
+        Certificate.revoked_on.is_(None)).options(selectinload(Certificate.product))).all()
     for cert in certs:
         if not cert.in_reevaluation_window(today):
             continue
@@ -104,7 +117,7 @@ def certificates_expiring(today: dt.date) -> Iterable[Reminder]:
     """Certificates expiring within the rule set's notice period (30 days)."""
     certs = db.session.scalars(select(Certificate).where(
         Certificate.valid_until >= today, Certificate.valid_until <= today + dt.timedelta(days=366),
-        Certificate.revoked_on.is_(None))).all()
+        Certificate.revoked_on.is_(None)).options(selectinload(Certificate.product))).all()
     for cert in certs:
         notice = cert.rule_set.expiry_notice_days
         if cert.valid_until > today + dt.timedelta(days=notice):
@@ -156,23 +169,28 @@ def collect(today: dt.date | None = None) -> RunReport:
     """Run every source for ``today`` and store new notifications and outbox e-mails; commit."""
     today = today or clock.today()
     report = RunReport()
+    _SCOPE_CACHE.clear()
     with force_locale("vi"):
-        for name, source in SOURCES.items():
-            for reminder in source(today):
-                for user in reminder.users:
-                    exists = db.session.scalars(select(Notification.id).where(
-                        Notification.user_id == user.id, Notification.key == reminder.key)).first()
-                    if exists is not None:
-                        continue
-                    db.session.add(Notification(user_id=user.id, key=reminder.key, title=reminder.title[:300],
-                                                body=reminder.body, url=reminder.url))
-                    report.notifications += 1
-                    if user.email:
-                        db.session.add(OutboxEmail(key=f"{reminder.key}:{user.id}", to_addr=user.email,
-                                                   subject=reminder.title[:300],
-                                                   body=f"{reminder.body}\n\n{reminder.url}".strip()))
-                        report.emails_queued += 1
-                db.session.flush()
+        due = [reminder for source in SOURCES.values() for reminder in source(today)]
+        wanted = [(user.id, reminder.key) for reminder in due for user in reminder.users]
+        given = set()
+        for i in range(0, len(wanted), 500):  # what was already given, in a few queries
+            given.update(tuple(row) for row in db.session.execute(select(Notification.user_id, Notification.key).where(
+                tuple_(Notification.user_id, Notification.key).in_(wanted[i:i + 500]))).all())
+        for reminder in due:
+            for user in reminder.users:
+                if (user.id, reminder.key) in given:
+                    continue
+                given.add((user.id, reminder.key))
+                db.session.add(Notification(user_id=user.id, key=reminder.key, title=reminder.title[:300],
+                                            body=reminder.body, url=reminder.url))
+                report.notifications += 1
+                if user.email:
+                    db.session.add(OutboxEmail(key=f"{reminder.key}:{user.id}", to_addr=user.email,
+                                               subject=reminder.title[:300],
+                                               body=f"{reminder.body}\n\n{reminder.url}".strip()))
+                    report.emails_queued += 1
+        db.session.flush()
     db.session.commit()
     return report
 
