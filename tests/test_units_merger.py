@@ -62,6 +62,7 @@ def test_thach_xa_product_in_flight_moves_to_tay_phuong_with_its_history(
     assert [e.id for e in events][:len(events_before[product.id])] == events_before[product.id]  # history intact
     assert [e.action for e in events][-2:] == ["reroute", "relocate"]
     assert "Quyết định 148/QĐ-TTg → Quyết định 1489/QĐ-TTg" in events[-2].detail
+    assert "Xã → Huyện → Thành phố ⇒ Xã → Thành phố (01/07/2025)" in events[-2].detail
     assert db.session.get(User, approver_of_thach_xa.id).unit_id == tay_phuong.id  # users' scope moved
 
     # The district-level product now waits at the city, same stage; the ranked one keeps QĐ 148.

@@ -27,6 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -114,8 +115,9 @@ def reroute(product: Product, target: rules.RuleSet, on: dt.date, actor: User | 
     product.rule_set_code = target.code
     if product.level == Level.DISTRICT.value:
         product.level = Level.CITY.value
-    detail = (f"{old.decision} → {target.decision}: "
-              f"{' → '.join(old.levels)} ⇒ {' → '.join(target.levels)} ({on.strftime('%d/%m/%Y')})")
+    with force_locale("vi"):  # the audit text is written once, in the app's language
+        chains = [" → ".join(str(Level(level).label) for level in r.levels) for r in (old, target)]
+    detail = f"{old.decision} → {target.decision}: {chains[0]} ⇒ {chains[1]} ({on.strftime('%d/%m/%Y')})"
     return _event(product, actor, "reroute", before, detail)
 
 
