@@ -59,6 +59,17 @@ class DefaultConfig:
     PER_PAGE = 25
     #: Rule set for new dossiers (``ocop_app/data/rule_sets.json``); None = the file's default.
     OCOP_RULE_SET = None
+    #: Fixed "today" (a date) for tests and catch-up runs; None = the real date (``ocop_app.clock``).
+    OCOP_TODAY = None
+    #: SMTP server for reminder e-mails (``ocop_app.notifications.mailer``); None = keep them in the outbox.
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_FROM = "ocop@localhost"
+    MAIL_TIMEOUT = 10
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -127,6 +138,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(reports_bp, url_prefix="/staff/reports")
     app.register_blueprint(plans_bp, url_prefix="/staff/plans")
     app.register_blueprint(evaluation_bp, url_prefix="/staff/evaluation")
+    from .certificates.views import bp as certificates_bp
+    from .certificates.views import public_bp as certificate_check_bp
+    from .delegation.views import bp as delegation_bp
+    from .notifications.views import bp as notifications_bp
+    from .units.views import bp as units_bp
+
+    app.register_blueprint(certificates_bp, url_prefix="/staff")
+    app.register_blueprint(certificate_check_bp)
+    app.register_blueprint(delegation_bp, url_prefix="/staff")
+    app.register_blueprint(notifications_bp, url_prefix="/staff")
+    app.register_blueprint(units_bp, url_prefix="/staff/units")
     register_cli(app)
 
     _install_hooks(app)
@@ -233,7 +255,13 @@ def _install_template_helpers(app: Flask) -> None:
             "csrf_token": generate_csrf,
             "current_lang": str(_select_locale()) if request else "vi",
             "is_htmx": is_htmx,
+            "unread_notifications": _unread_notifications,
         }
+
+    def _unread_notifications() -> int:
+        from .notifications.reminders import unread_count
+
+        return unread_count(current_user) if current_user.is_authenticated else 0
 
     app.jinja_env.filters["vdate"] = lambda d: format_date(d, "dd/MM/yyyy") if d else ""
     app.jinja_env.filters["vdatetime"] = lambda d: format_datetime(d, "dd/MM/yyyy HH:mm") if d else ""

@@ -92,6 +92,54 @@ def restore_command(path: str, yes: bool) -> None:
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Restored from {path}.")
+rules_cli = AppGroup("rules", help="Rule sets (governing decisions) as data.")
+
+
+@rules_cli.command("list")
+def rules_list() -> None:
+    """Print the rule sets with their levels, recognition, bands, sheet versions and deadlines."""
+    from . import rules
+
+    click.echo(rules.as_text())
+
+
+reminders_cli = AppGroup("reminders", help="Reminders and deadlines (run daily by cron or a systemd timer).")
+
+
+@reminders_cli.command("run")
+@click.option("--today", help="Run as if today were this date (YYYY-MM-DD); for catching up or testing.")
+def reminders_run(today: str | None) -> None:
+    """Find what is due, notify the people who must act, send the e-mail outbox. Safe to run twice."""
+    import datetime as dt
+
+    from .notifications import reminders
+
+    day = None
+    if today:
+        try:
+            day = dt.date.fromisoformat(today)
+        except ValueError as exc:
+            raise click.BadParameter("use YYYY-MM-DD", param_hint="--today") from exc
+    click.echo(f"Reminders: {reminders.run(day)}")
+
+
+units_cli = AppGroup("units", help="Administrative units and their changes.")
+
+
+@units_cli.command("apply-merger")
+@click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False))
+def units_apply_merger(path: str | None) -> None:
+    """Load a merger file (default: Thạch Thất, NQ 1656/NQ-UBTVQH15, 1/7/2025) and apply it:
+    wholly merged communes move; split ones go to the confirmation list. Safe to run twice."""
+    from pathlib import Path
+
+    from .extensions import db
+    from .units import operations
+
+    report = operations.load_successions(Path(path) if path else operations.MERGER_2025)
+    operations.apply_successions(None, report)
+    db.session.commit()
+    click.echo(f"Merger: {report}")
 
 
 def register_cli(app: Flask) -> None:
@@ -104,3 +152,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(check_deploy_command)
+    app.cli.add_command(rules_cli)
+    app.cli.add_command(reminders_cli)
+    app.cli.add_command(units_cli)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -44,6 +44,54 @@ class RuleSet:
     quorum: tuple[int, int] = (3, 4)
     chair_required: bool = True
     max_spread: Decimal = Decimal(10)
+    #: Level → the star ranks that level recognises, e.g. ``{"district": (3,), "city": (4,), "central": (5,)}``.
+    recognition: dict = field(default_factory=dict)
+    #: Council defaults: ``quorum`` ("3/4"), ``chair_required``, ``max_spread`` (points).
+    council: dict = field(default_factory=dict)
+    #: ``review_working_days`` (level → working days), ``rounds_before`` (["MM-DD"]),
+    #: ``reevaluation_window_days`` ([from, to] days before expiry, or None),
+    #: ``reevaluation_finish_days``, ``expiry_notice_days``, ``revocation_days``.
+    deadlines: dict = field(default_factory=dict)
+    #: Grounds for revoking a certificate: ``({"code", "label"}, ...)``.
+    revocation_grounds: tuple = ()
+    #: Topic → the source of that topic's values.
+    sources: dict = field(default_factory=dict)
+
+    @property
+    def has_district(self) -> bool:
+        """Whether the chain of levels includes the district (QĐ 1048/2019, QĐ 148/2023)."""
+        return "district" in self.levels
+
+    def recognising_level(self, stars: int) -> str | None:
+        """The level whose chairperson recognises ``stars`` under this rule set
+        (QĐ 148/2023: district ★3, city ★4; QĐ 26/2026 Điều 7: city ★3–★4), or ``None``."""
+        for level, ranks in self.recognition.items():
+            if stars in ranks:
+                return level
+        return None
+
+    def review_days(self, level: str) -> int | None:
+        """Working days a level has to act on a dossier waiting for it, or ``None`` when the
+        decision sets none (QĐ 26/2026 Điều 7: the commune, 15 working days)."""
+        return self.deadlines.get("review_working_days", {}).get(level)
+
+    def reevaluation_window(self, valid_until: dt.date) -> tuple[dt.date, dt.date] | None:
+        """``(first_day, last_day)`` in which re-evaluation of a certificate valid until
+        ``valid_until`` may be filed, or ``None`` if this rule set gives no window.
+
+        QĐ 26/2026 Điều 4: 180 to 120 days before expiry, so a certificate valid until
+        2026-12-15 may be re-evaluated from 2026-06-18 to 2026-08-17.
+        """
+        days = self.deadlines.get("reevaluation_window_days")
+        if not days:
+            return None
+        start, end = days
+        return valid_until - dt.timedelta(days=start), valid_until - dt.timedelta(days=end)
+
+    @property
+    def expiry_notice_days(self) -> int:
+        """Days before expiry from which the producer is told (30, ../shared/OCOP.md)."""
+        return int(self.deadlines.get("expiry_notice_days") or 30)
 
     def stars_for(self, score: Decimal | float | int) -> int:
         """Star rank (1–5) for a score out of 100, by this rule set's bands.
@@ -97,6 +145,11 @@ def _load() -> tuple[str, dict[str, RuleSet]]:
             central_min_score=Decimal(str(item["central_min_score"])),
             certificate_months=int(item["certificate_months"]),
             **_council(item.get("council") or {}),
+            recognition={level: tuple(ranks) for level, ranks in item.get("recognition", {}).items()},
+            council=dict(item.get("council", {})),
+            deadlines=dict(item.get("deadlines", {})),
+            revocation_grounds=tuple(item.get("revocation_grounds", [])),
+            sources=dict(item.get("sources", {})),
         )
     return raw["default"], sets
 
@@ -104,7 +157,9 @@ def _load() -> tuple[str, dict[str, RuleSet]]:
 def _council(raw: dict) -> dict:
     out = {}
     if "quorum" in raw:
-        num, den = (int(x) for x in raw["quorum"])
+        quorum = raw["quorum"]
+        parts = quorum.split("/") if isinstance(quorum, str) else quorum  # "3/4" or [3, 4]
+        num, den = (int(x) for x in parts)
         if not 0 < num <= den:
             raise ValueError(f"bad quorum {raw['quorum']}")
         out["quorum"] = (num, den)
@@ -131,3 +186,66 @@ def get(code: str) -> RuleSet:
 def default_code() -> str:
     """Code of the rule set the data file names as default for new dossiers."""
     return _load()[0]
+
+
+def in_force_on(day: dt.date) -> RuleSet | None:
+    """The rule set in force on ``day`` (by ``effective_from``/``effective_to``), or ``None``."""
+    for rule_set in all_rule_sets():
+        if rule_set.effective_from <= day and (rule_set.effective_to is None or day <= rule_set.effective_to):
+            return rule_set
+    return None
+
+
+def two_level_successor(day: dt.date) -> RuleSet:
+    """The rule set without a district level that governs products re-routed when the district
+    level disappears on ``day``: the one in force that day, else the first to start after it
+    (1/7/2025 → QĐ 1489/QĐ-TTg, in force from 6/7/2025).
+
+    :raises LookupError: if no rule set without a district level starts on or after ``day``.
+    """
+    candidates = [r for r in all_rule_sets() if not r.has_district and
+                  (r.effective_to is None or r.effective_to >= day)]
+    if not candidates:
+        raise LookupError(f"no two-level rule set in force on or after {day}")
+    return candidates[0]
+
+
+def revocation_grounds(day: dt.date) -> tuple[dict, ...]:
+    """Grounds for revoking a certificate on ``day`` (QĐ 26/2026 Điều 8): those of the rule set
+    in force, else of the newest rule set that lists any."""
+    current = in_force_on(day)
+    if current is not None and current.revocation_grounds:
+        return current.revocation_grounds
+    for rule_set in reversed(all_rule_sets()):
+        if rule_set.revocation_grounds:
+            return rule_set.revocation_grounds
+    return ()
+
+
+def as_text() -> str:
+    """The rule sets as plain text (``flask --app ocop_app rules list``): decision, period,
+    chain of levels, who recognises which stars, sheet version and part maxima, star bands,
+    council defaults and deadlines."""
+    lines = []
+    default = default_code()
+    for r in all_rule_sets():
+        until = r.effective_to.isoformat() if r.effective_to else "…"
+        mark = " (default for new dossiers)" if r.code == default else ""
+        lines.append(f"{r.code}{mark}: {r.decision} — {r.effective_from.isoformat()} → {until}")
+        lines.append(f"  levels: {' → '.join(r.levels)}")
+        lines.append("  recognition: " + ", ".join(
+            f"{level} {'/'.join(str(s) + '★' for s in ranks)}" for level, ranks in r.recognition.items()))
+        parts = "/".join(str(r.parts_max[k]) for k in sorted(r.parts_max))
+        lines.append(f"  sheet: {r.sheet_version} (A/B/C {parts})")
+        bands = ", ".join(f"≥{m:g} {s}★" for m, s in r.star_bands)
+        lines.append(f"  bands: {bands}; propose to next level ≥{r.propose_min_stars}★; central ≥{r.central_min_score:g}")
+        c = r.council
+        lines.append(f"  council: quorum {c.get('quorum')}, chair required {c.get('chair_required')}, "
+                     f"max spread {c.get('max_spread')} points")
+        d = r.deadlines
+        review = ", ".join(f"{lv} {n} working days" for lv, n in d.get("review_working_days", {}).items()) or "none"
+        window = d.get("reevaluation_window_days")
+        lines.append(f"  deadlines: review {review}; rounds before {', '.join(d.get('rounds_before') or []) or '—'}; "
+                     f"re-evaluation window {f'{window[0]}–{window[1]} days before expiry' if window else '—'}; "
+                     f"certificate {r.certificate_months} months")
+    return "\n".join(lines)

@@ -11,8 +11,12 @@ to. :func:`available_transitions` answers "what may this user do now"; the
 buttons in the templates and the server's check in
 :func:`authorise` both ask it, so the UI never decides a rule on its own.
 
-The chain commune → district → city is the three-level chain of
-QĐ 1048/QĐ-TTg (2019) and QĐ 148/QĐ-TTg (2023) that Thạch Thất uses.
+The chain of levels comes from the product's rule set: commune → district →
+city is the three-level chain of QĐ 1048/QĐ-TTg (2019) and QĐ 148/QĐ-TTg
+(2023) that Thạch Thất used; commune → city is the two-level chain of
+QĐ 1489/QĐ-TTg (2025) and QĐ 26/2026/QĐ-TTg, after the district level was
+abolished. Each row says which chains it applies to (``chains``; ``None``
+means every chain), so both chains live side by side as data.
 Thresholds (star bands, the stars needed to go up a level) are read from
 the product's rule set (:mod:`ocop_app.rules`), never from constants here.
 
@@ -304,12 +308,25 @@ class Transition:
     needs_reason: bool = False
     needs_certificate: bool = False
     effects: tuple[str, ...] = ()
+    #: Chains of levels (as in :attr:`ocop_app.rules.RuleSet.levels`) the row applies to; ``None`` = all.
+    chains: frozenset[tuple[str, ...]] | None = None
 
     def starts_from(self, stage: Stage, status: Status, level: Level) -> bool:
         return stage == self.source_stage and status in self.source_statuses and level == self.level
 
+    def applies_to(self, chain: tuple[str, ...] | None) -> bool:
+        """Whether this row belongs to the chain of levels ``chain`` (``None``: any chain)."""
+        return self.chains is None or chain is None or tuple(chain) in self.chains
 
-def _t(name, label, kind, source, target, roles, guards=(), effects=(), needs_certificate=False) -> Transition:
+
+#: The chains of levels the rule sets use (``ocop_app/data/rule_sets.json``).
+THREE_LEVELS = ("commune", "district", "city")  # QĐ 1048/2019, QĐ 148/2023
+TWO_LEVELS = ("commune", "city")  # QĐ 1489/2025, QĐ 26/2026
+ANY_CHAIN = None
+
+
+def _t(name, label, kind, source, target, roles, guards=(), effects=(), needs_certificate=False,
+       chains=(THREE_LEVELS,)) -> Transition:
     stage, statuses, level = source
     if isinstance(statuses, Status):
         statuses = {statuses}
@@ -326,6 +343,7 @@ def _t(name, label, kind, source, target, roles, guards=(), effects=(), needs_ce
         needs_reason=kind in (Kind.RETURN, Kind.REJECT, Kind.WITHDRAW),
         needs_certificate=needs_certificate,
         effects=tuple(effects),
+        chains=None if chains is None else frozenset(tuple(c) for c in chains),
     )
 
 
@@ -335,19 +353,19 @@ TRANSITIONS: tuple[Transition, ...] = (
     # --- Registration at the commune -------------------------------------
     _t("submit", _l("Submit for commune sign-off"), K.ACT,
        (ST.REGISTERED, {S.DRAFT, S.RETURNED}, L.COMMUNE), (ST.REGISTERED, S.AWAITING, L.COMMUNE),
-       {R.COMMUNE_STAFF}),
+       {R.COMMUNE_STAFF}, chains=ANY_CHAIN),
     _t("withdraw", _l("Withdraw registration"), K.WITHDRAW,
        (ST.REGISTERED, {S.DRAFT, S.RETURNED}, L.COMMUNE), (ST.REGISTERED, S.WITHDRAWN, L.COMMUNE),
-       {R.COMMUNE_STAFF}),
+       {R.COMMUNE_STAFF}, chains=ANY_CHAIN),
     _t("commune_sign_off", _l("Sign off and send to the district"), K.SIGN_OFF,
        (ST.REGISTERED, S.AWAITING, L.COMMUNE), (ST.REGISTERED, S.AWAITING, L.DISTRICT),
        {R.COMMUNE_APPROVER}, [NOT_OWN_STEP]),
     _t("commune_return", _l("Return to the commune officer"), K.RETURN,
        (ST.REGISTERED, S.AWAITING, L.COMMUNE), (ST.REGISTERED, S.RETURNED, L.COMMUNE),
-       {R.COMMUNE_APPROVER}),
+       {R.COMMUNE_APPROVER}, chains=ANY_CHAIN),
     _t("commune_reject", _l("Reject"), K.REJECT,
        (ST.REGISTERED, S.AWAITING, L.COMMUNE), (ST.REGISTERED, S.REJECTED, L.COMMUNE),
-       {R.COMMUNE_APPROVER}),
+       {R.COMMUNE_APPROVER}, chains=ANY_CHAIN),
     # --- The district receives the commune's proposal -------------------
     _t("district_accept", _l("Accept into the district programme"), K.SIGN_OFF,
        (ST.REGISTERED, S.AWAITING, L.DISTRICT), (ST.REGISTERED, S.APPROVED, L.DISTRICT),
@@ -422,6 +440,65 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("city_reject", _l("Reject"), K.REJECT,
        (ST.EVALUATED, S.AWAITING, L.CITY), (ST.EVALUATED, S.REJECTED, L.CITY),
        {R.CITY_APPROVER}),
+    # === Two-level chain (QĐ 1489/2025, QĐ 26/2026): commune review → city/province ===
+    # The commune reviews within 15 working days and reports to the province (QĐ 26/2026 Điều 7);
+    # the province's OCOP agency and advisory team then do what the district did before.
+    _t("commune_send_to_city", _l("Sign off and send to the city"), K.SIGN_OFF,
+       (ST.REGISTERED, S.AWAITING, L.COMMUNE), (ST.REGISTERED, S.AWAITING, L.CITY),
+       {R.COMMUNE_APPROVER}, [NOT_OWN_STEP], chains=[TWO_LEVELS]),
+    _t("city_accept", _l("Accept into the city programme"), K.SIGN_OFF,
+       (ST.REGISTERED, S.AWAITING, L.CITY), (ST.REGISTERED, S.APPROVED, L.CITY),
+       {R.CITY_APPROVER}, [NOT_OWN_STEP], chains=[TWO_LEVELS]),
+    _t("city_return_registration", _l("Return to the commune"), K.RETURN,
+       (ST.REGISTERED, S.AWAITING, L.CITY), (ST.REGISTERED, S.RETURNED, L.COMMUNE),
+       {R.CITY_APPROVER}, chains=[TWO_LEVELS]),
+    _t("city_reject_registration", _l("Reject"), K.REJECT,
+       (ST.REGISTERED, S.AWAITING, L.CITY), (ST.REGISTERED, S.REJECTED, L.CITY),
+       {R.CITY_APPROVER}, chains=[TWO_LEVELS]),
+    _t("city_record_training", _l("Record training"), K.ACT,
+       (ST.REGISTERED, {S.APPROVED, S.RETURNED}, L.CITY), (ST.TRAINED, S.AWAITING, L.CITY),
+       {R.CITY_STAFF}, [PRODUCER_TRAINED], chains=[TWO_LEVELS]),
+    _t("city_confirm_training", _l("Confirm training"), K.SIGN_OFF,
+       (ST.TRAINED, S.AWAITING, L.CITY), (ST.TRAINED, S.APPROVED, L.CITY),
+       {R.CITY_APPROVER}, [NOT_OWN_STEP, PRODUCER_TRAINED], chains=[TWO_LEVELS]),
+    _t("city_return_training", _l("Return training record"), K.RETURN,
+       (ST.TRAINED, S.AWAITING, L.CITY), (ST.REGISTERED, S.RETURNED, L.CITY),
+       {R.CITY_APPROVER}, chains=[TWO_LEVELS]),
+    _t("city_reject_training", _l("Reject"), K.REJECT,
+       (ST.TRAINED, S.AWAITING, L.CITY), (ST.TRAINED, S.REJECTED, L.CITY),
+       {R.CITY_APPROVER}, chains=[TWO_LEVELS]),
+    _t("city_record_upgrade", _l("Record upgrading"), K.ACT,
+       (ST.TRAINED, {S.APPROVED, S.RETURNED}, L.CITY), (ST.UPGRADED, S.AWAITING, L.CITY),
+       {R.CITY_STAFF}, chains=[TWO_LEVELS]),
+    _t("city_send_to_evaluation", _l("Confirm upgrading and send to evaluation"), K.SIGN_OFF,
+       (ST.UPGRADED, S.AWAITING, L.CITY), (ST.UPGRADED, S.APPROVED, L.CITY),
+       {R.CITY_APPROVER}, [NOT_OWN_STEP, PLAN_FINISHED, DOSSIER_COMPLETE], chains=[TWO_LEVELS]),
+    _t("city_return_upgrade", _l("Return upgrading record"), K.RETURN,
+       (ST.UPGRADED, S.AWAITING, L.CITY), (ST.TRAINED, S.RETURNED, L.CITY),
+       {R.CITY_APPROVER}, chains=[TWO_LEVELS]),
+    _t("city_reject_upgrade", _l("Reject"), K.REJECT,
+       (ST.UPGRADED, S.AWAITING, L.CITY), (ST.UPGRADED, S.REJECTED, L.CITY),
+       {R.CITY_APPROVER}, chains=[TWO_LEVELS]),
+    # The city council scores in an evaluation round; its chair closes the round (ocop_app/evaluation).
+    _t("city_finalise_evaluation", _l("Record the city council's final result"), K.ACT,
+       (ST.UPGRADED, {S.APPROVED, S.RETURNED}, L.CITY), (ST.EVALUATED, S.AWAITING, L.CITY),
+       {R.CITY_COUNCIL}, [RESULT_FINAL], effects=["round_result"], chains=[TWO_LEVELS]),
+    _t("city_finalise_disqualify", _l("Record the city council's disqualification"), K.REJECT,
+       (ST.UPGRADED, {S.APPROVED, S.RETURNED}, L.CITY), (ST.EVALUATED, S.REJECTED, L.CITY),
+       {R.CITY_COUNCIL}, [DISQUALIFIED], effects=["round_result"], chains=[TWO_LEVELS]),
+    _t("city_confirm_ranking", _l("Confirm the star ranking"), K.SIGN_OFF,
+       (ST.EVALUATED, {S.AWAITING, S.RETURNED}, L.CITY), (ST.RANKED, S.APPROVED, L.CITY),
+       {R.CITY_APPROVER}, [NOT_OWN_STEP, HAS_SCORE, ENOUGH_STARS], effects=["rank"], needs_certificate=True,
+       chains=[TWO_LEVELS]),
+    _t("city_close_not_recognised", _l("Confirm the result (not recognised)"), K.SIGN_OFF,
+       (ST.EVALUATED, {S.AWAITING, S.RETURNED}, L.CITY), (ST.EVALUATED, S.CLOSED, L.CITY),
+       {R.CITY_APPROVER}, [NOT_OWN_STEP, HAS_SCORE, TOO_FEW_STARS], chains=[TWO_LEVELS]),
+    _t("city_return_evaluation", _l("Return to the council for re-scoring"), K.RETURN,
+       (ST.EVALUATED, {S.AWAITING, S.RETURNED}, L.CITY), (ST.UPGRADED, S.RETURNED, L.CITY),
+       {R.CITY_APPROVER}, chains=[TWO_LEVELS]),
+    _t("city_reject_evaluation", _l("Reject"), K.REJECT,
+       (ST.EVALUATED, {S.AWAITING, S.RETURNED}, L.CITY), (ST.EVALUATED, S.REJECTED, L.CITY),
+       {R.CITY_APPROVER}, chains=[TWO_LEVELS]),
 )
 
 BY_NAME: dict[str, Transition] = {t.name: t for t in TRANSITIONS}
@@ -459,9 +536,42 @@ def state_of(product: "Product") -> tuple[Stage, Status, Level]:
     return Stage(product.stage), Status(product.status), Level(product.level)
 
 
-def transitions_from(stage: Stage, status: Status, level: Level) -> list[Transition]:
-    """All transitions, for any role, that start from this state."""
-    return [t for t in TRANSITIONS if t.starts_from(stage, status, level)]
+def chain_of(product: "Product") -> tuple[str, ...]:
+    """The chain of levels the product's rule set gives (e.g. ``("commune", "city")``)."""
+    return tuple(product.rule_set.levels)
+
+
+def transitions_from(stage: Stage, status: Status, level: Level,
+                     chain: tuple[str, ...] | None = None) -> list[Transition]:
+    """All transitions, for any role, that start from this state (in ``chain``, if given)."""
+    return [t for t in TRANSITIONS if t.starts_from(stage, status, level) and t.applies_to(chain)]
+
+
+#: Extra roles a user may act in, and for whom: ``fn(user) -> {Role: principal User}``.
+#: :mod:`ocop_app.delegation` registers the approvers' substitutes here.
+ROLE_SOURCES: list[Callable[["User"], dict]] = []
+
+
+def acting_roles(user: "User") -> dict:
+    """``{Role: principal}`` the user may act in now: their own role (principal ``None``)
+    and any role delegated to them for today (principal = the approver they stand in for)."""
+    result = {}
+    for source in ROLE_SOURCES:
+        for role, principal in source(user).items():
+            result.setdefault(Role(role), principal)
+    result[Role(user.role)] = None
+    return result
+
+
+def acting_for(user: "User", transition: Transition):
+    """The principal on whose behalf ``user`` takes ``transition``, or ``None`` in their own role."""
+    roles = acting_roles(user)
+    if Role(user.role) in transition.roles:
+        return None
+    for role in sorted(transition.roles):
+        if role in roles:
+            return roles[role]
+    return None
 
 
 def choices(product: "Product", user: "User") -> list[Choice]:
@@ -469,10 +579,10 @@ def choices(product: "Product", user: "User") -> list[Choice]:
     the guard messages that currently block it (so the page can say why)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return []
-    role = Role(user.role)
+    roles = acting_roles(user)
     result = []
-    for t in transitions_from(*state_of(product)):
-        if role in t.roles:
+    for t in transitions_from(*state_of(product), chain_of(product)):
+        if roles.keys() & t.roles:
             blocked = [msg for g in t.guards if (msg := g.check(product, user)) is not None]
             result.append(Choice(t, blocked))
     return result
@@ -496,9 +606,9 @@ def authorise(product: "Product", user: "User", name: str) -> Transition:
     transition = BY_NAME.get(name)
     if transition is None:
         raise TransitionDenied(_l("Unknown action."))
-    if Role(user.role) not in transition.roles:
+    if not acting_roles(user).keys() & transition.roles:
         raise TransitionDenied(_l("Your role may not take this step."))
-    if not transition.starts_from(*state_of(product)):
+    if not transition.starts_from(*state_of(product)) or not transition.applies_to(chain_of(product)):
         raise TransitionDenied(_l("This step is not open in the product's current state."))
     for guard in transition.guards:
         message = guard.check(product, user)
@@ -512,10 +622,34 @@ def waiting_for(product: "Product") -> list[tuple[Role, Transition]]:
     (act or sign-off) open from its current state, ignoring guards."""
     return [
         (role, t)
-        for t in transitions_from(*state_of(product))
+        for t in transitions_from(*state_of(product), chain_of(product))
         if t.kind in (Kind.ACT, Kind.SIGN_OFF)
         for role in sorted(t.roles)
     ]
+
+
+def round_step(product: "Product", outcome: str) -> Transition:
+    """The step an evaluation round's close takes for ``product``: the transition with the
+    ``round_result`` effect that starts from the product's state in its chain — an ACT for a
+    scored result, a REJECT for a disqualification.
+
+    :raises TransitionDenied: when the product's state has no such step.
+    """
+    kind = Kind.ACT if outcome == "scored" else Kind.REJECT
+    for t in transitions_from(*state_of(product), chain_of(product)):
+        if "round_result" in t.effects and t.kind is kind:
+            return t
+    raise TransitionDenied(_l("This step is not open in the product's current state."))
+
+
+def round_entry_states(level: Level) -> set[tuple[Stage, Status, Level]]:
+    """States from which a round at ``level`` can take a product: the source states of the
+    ``round_result`` steps at that level, in every chain."""
+    return {
+        (t.source_stage, status, t.level)
+        for t in TRANSITIONS if "round_result" in t.effects and t.level is level
+        for status in t.source_statuses
+    }
 
 
 def queue_states(role: Role) -> list[tuple[Stage, Status, Level]]:
@@ -545,8 +679,8 @@ def can_edit(product: "Product", user: "User") -> bool:
 def as_table(transitions: Iterable[Transition] = TRANSITIONS) -> str:
     """The workflow as a Markdown table (for the docs: ``flask --app ocop_app workflow``)."""
     lines = [
-        "| step | kind | from (stage / status @ level) | to | roles | guards |",
-        "|---|---|---|---|---|---|",
+        "| step | kind | from (stage / status @ level) | to | roles | guards | chain |",
+        "|---|---|---|---|---|---|---|",
     ]
     for t in transitions:
         src = f"{t.source_stage} / {'|'.join(sorted(t.source_statuses))} @ {t.level}"
@@ -554,5 +688,6 @@ def as_table(transitions: Iterable[Transition] = TRANSITIONS) -> str:
         roles = ", ".join(sorted(t.roles))
         guards = ", ".join(g.name for g in t.guards) or "—"
         reason = " (reason required)" if t.needs_reason else ""
-        lines.append(f"| {t.name} | {t.kind}{reason} | {src} | {dst} | {roles} | {guards} |")
+        chains = "all" if t.chains is None else ", ".join("→".join(c) for c in sorted(t.chains))
+        lines.append(f"| {t.name} | {t.kind}{reason} | {src} | {dst} | {roles} | {guards} | {chains} |")
     return "\n".join(lines)

@@ -288,14 +288,14 @@ def satisfy_guards(product, name: str) -> None:
     from ocop_app.models import CourseAttendee, TrainingCourse, UpgradeAction
     from ocop_app.products.operations import local_today
 
-    if name in ("record_training", "confirm_training"):
+    if name in ("record_training", "confirm_training", "city_record_training", "city_confirm_training"):
         today = local_today()
         course = TrainingCourse(title="Lớp tập huấn thử", organiser_level="district", unit_id=product.district_id,
                                 cycle_year=today.year, starts_on=today, ends_on=today)
         db.session.add(course)
         db.session.add(CourseAttendee(course=course, producer_id=product.producer_id, person_name="Đại diện",
                                       present=True))
-    if name == "send_to_evaluation":
+    if name in ("send_to_evaluation", "city_send_to_evaluation"):
         db.session.add(UpgradeAction(product_id=product.id, kind="label_design", status="done"))
         actor = db.session.get(User, product.last_actor_id) if product.last_actor_id else None
         for kind, required in checklist.checklist_for(product.branch):

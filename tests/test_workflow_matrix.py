@@ -1,35 +1,48 @@
-"""Every role × scope × state × transition: allowed, 403 or 404 — and nothing changes on refusal."""
+"""Every role × scope × state × transition × chain of levels: allowed, 403 or 404 — and nothing
+changes on refusal. Each transition is tried under a rule set of every chain it applies to
+(three levels: QĐ 148/2023; two levels: QĐ 26/2026) and refused under the others."""
 
 from __future__ import annotations
 
 import pytest
 
-from conftest import SCOPE_UNITS, satisfy_guards, snapshot
-from conftest import SCOPE_UNITS, closed_round_with, snapshot
-from ocop_app import workflow
-from ocop_app.workflow import Level, Role, Stage, Status, TRANSITIONS
+from conftest import SCOPE_UNITS, closed_round_with, satisfy_guards, snapshot
+from ocop_app import rules, workflow
+from ocop_app.workflow import THREE_LEVELS, TWO_LEVELS, Level, Role, Stage, Status, TRANSITIONS
 
 WORKFLOW_ROLES = [r for r in Role if r is not Role.ADMIN]
 
-#: Every state some transition starts from, plus terminal states.
-ALL_STATES = sorted(
-    {(t.source_stage, s, t.level) for t in TRANSITIONS for s in t.source_statuses}
-    | {t.target for t in TRANSITIONS}
-)
+#: A rule set of each chain of levels.
+CHAIN_RULE_SET = {THREE_LEVELS: "qd148-2023", TWO_LEVELS: "qd26-2026"}
+
+#: (transition, rule set code) for every chain each transition applies to.
+CASES = [(t, CHAIN_RULE_SET[c]) for t in TRANSITIONS for c in CHAIN_RULE_SET if t.applies_to(c) and
+         (t.chains is None or c in t.chains)]
+#: (transition, rule set code) for every chain a transition does NOT apply to.
+OTHER_CHAIN = [(t, CHAIN_RULE_SET[c]) for t in TRANSITIONS for c in CHAIN_RULE_SET
+               if t.chains is not None and c not in t.chains]
+
+
+def _id(case):
+    return f"{case[0].name}-{case[1]}"
+
+
+def _states(chain):
+    """Every state some transition of ``chain`` starts from, plus their targets."""
+    ts = [t for t in TRANSITIONS if t.applies_to(chain)]
+    return sorted({(t.source_stage, s, t.level) for t in ts for s in t.source_statuses} | {t.target for t in ts})
+
+
+ALL_STATES = _states(None)
 
 
 def _setup_for(t):
     """Stars/score that make a transition's star guards hold."""
-    if t.name == "close_not_recognised":
+    if t.name in ("close_not_recognised", "city_close_not_recognised"):
         return {"stars": 2, "score": 45}
-    if t.name in ("propose_to_city", "confirm_ranking"):
+    if t.name in ("propose_to_city", "confirm_ranking", "city_confirm_ranking"):
         return {"stars": 4, "score": 75}
     return {}
-
-
-ROUND_STEPS = {"finalise_evaluation": "scored", "council_disqualify": "disqualified",
-               "city_council_result": "scored", "city_council_disqualify": "disqualified"}
-_cert = {"n": 0}
 
 
 def _data(t, version):
@@ -42,10 +55,18 @@ def _data(t, version):
     return data
 
 
+ROUND_STEPS = {"finalise_evaluation": "scored", "council_disqualify": "disqualified",
+               "city_council_result": "scored", "city_council_disqualify": "disqualified",
+               "city_finalise_evaluation": "scored", "city_finalise_disqualify": "disqualified"}
+_cert = {"n": 0}
+
+
 def _prepare(t, product, user, make_user):
     """For the steps a closed evaluation round takes: a closed round holding the product's
     result, chaired by ``user`` when ``user`` may chair it (else by another council member,
-    so that a refusal is due to role or scope, not to a missing round)."""
+    so that a refusal is due to role or scope, not to a missing round). Other data-dependent
+    guards (training, upgrade plan, dossier) are satisfied too."""
+    satisfy_guards(product, t.name)
     if t.name not in ROUND_STEPS:
         return
     council_role = sorted(t.roles)[0]
@@ -55,17 +76,17 @@ def _prepare(t, product, user, make_user):
     closed_round_with(product, chair, ROUND_STEPS[t.name], t.level)
 
 
-@pytest.mark.parametrize("transition", TRANSITIONS, ids=lambda t: t.name)
-def test_roles_and_scope(transition, client, make_user, make_product, new_client):
+@pytest.mark.parametrize("case", CASES, ids=_id)
+def test_roles_and_scope(case, client, make_user, make_product, new_client):
     """For the transition's own source state: the right role in scope succeeds; every other role
     gets 403; any role out of scope gets 404; refusals change nothing."""
+    transition, rule_set = case
     status = sorted(transition.source_statuses)[0]
     for role in WORKFLOW_ROLES:
         for in_scope in (True, False):
             other = make_user(Role.COMMUNE_STAFF)  # someone else did the previous step
             product = make_product(transition.source_stage, status, transition.level,
-                                   last_actor=other, **_setup_for(transition))
-            satisfy_guards(product, transition.name)
+                                   last_actor=other, rule_set_code=rule_set, **_setup_for(transition))
             user = make_user(role, SCOPE_UNITS[role.level][0 if in_scope else 1])
             _prepare(transition, product, user, make_user)
             c = new_client()
@@ -89,31 +110,33 @@ def test_roles_and_scope(transition, client, make_user, make_product, new_client
                 assert after == before
 
 
-@pytest.mark.parametrize("transition", TRANSITIONS, ids=lambda t: t.name)
-def test_wrong_state_is_refused(transition, make_user, make_product, new_client):
+@pytest.mark.parametrize("case", CASES, ids=_id)
+def test_wrong_state_is_refused(case, make_user, make_product, new_client):
     """The right role, in scope, in every state the step does not start from: 403, nothing changes."""
+    transition, rule_set = case
     role = sorted(transition.roles)[0]
     user = make_user(role)
     c = new_client()
     c.login(user)
     other = make_user(Role.COMMUNE_STAFF)
-    for stage, status, level in ALL_STATES:
+    for stage, status, level in _states(rules.get(rule_set).levels):
         if transition.starts_from(stage, status, level):
             continue
-        product = make_product(stage, status, level, last_actor=other, **_setup_for(transition))
+        product = make_product(stage, status, level, last_actor=other, rule_set_code=rule_set,
+                               **_setup_for(transition))
         before = snapshot(product.id)
         response = c.post(f"/staff/products/{product.id}/actions/{transition.name}", _data(transition, product.version))
         assert response.status_code == 403, (stage, status, level)
         assert snapshot(product.id) == before
 
 
-@pytest.mark.parametrize("transition", [t for t in TRANSITIONS if workflow.NOT_OWN_STEP in t.guards],
-                         ids=lambda t: t.name)
-def test_nobody_signs_off_their_own_step(transition, make_user, make_product, new_client):
+@pytest.mark.parametrize("case", [c for c in CASES if workflow.NOT_OWN_STEP in c[0].guards], ids=_id)
+def test_nobody_signs_off_their_own_step(case, make_user, make_product, new_client):
+    transition, rule_set = case
     role = sorted(transition.roles)[0]
     user = make_user(role)
     product = make_product(transition.source_stage, sorted(transition.source_statuses)[0], transition.level,
-                           last_actor=user, **_setup_for(transition))
+                           last_actor=user, rule_set_code=rule_set, **_setup_for(transition))
     c = new_client()
     c.login(user)
     before = snapshot(product.id)
@@ -124,11 +147,12 @@ def test_nobody_signs_off_their_own_step(transition, make_user, make_product, ne
     assert snapshot(product.id) == before
 
 
-@pytest.mark.parametrize("transition", [t for t in TRANSITIONS if t.needs_reason], ids=lambda t: t.name)
-def test_return_reject_withdraw_need_a_reason(transition, make_user, make_product, new_client):
+@pytest.mark.parametrize("case", [c for c in CASES if c[0].needs_reason], ids=_id)
+def test_return_reject_withdraw_need_a_reason(case, make_user, make_product, new_client):
+    transition, rule_set = case
     role = sorted(transition.roles)[0]
     product = make_product(transition.source_stage, sorted(transition.source_statuses)[0], transition.level,
-                           last_actor=make_user(Role.COMMUNE_STAFF))
+                           last_actor=make_user(Role.COMMUNE_STAFF), rule_set_code=rule_set)
     user = make_user(role)
     _prepare(transition, product, user, make_user)
     c = new_client()
@@ -158,3 +182,31 @@ def test_unknown_action_is_404(make_user, make_product, new_client):
     c = new_client()
     c.login(make_user(Role.COMMUNE_STAFF))
     assert c.post(f"/staff/products/{product.id}/actions/teleport", {"version": product.version}).status_code == 404
+
+
+@pytest.mark.parametrize("case", OTHER_CHAIN, ids=_id)
+def test_a_step_of_another_chain_is_refused(case, make_user, make_product, new_client):
+    """A three-level step on a product under QĐ 26/2026 (or a two-level step under QĐ 148/2023),
+    from its own source state, by the right role in scope: 403, nothing changes."""
+    transition, rule_set = case
+    product = make_product(transition.source_stage, sorted(transition.source_statuses)[0], transition.level,
+                           last_actor=make_user(Role.COMMUNE_STAFF), rule_set_code=rule_set,
+                           **_setup_for(transition))
+    c = new_client()
+    c.login(make_user(sorted(transition.roles)[0]))
+    before = snapshot(product.id)
+    response = c.post(f"/staff/products/{product.id}/actions/{transition.name}", _data(transition, product.version))
+    assert response.status_code == 403
+    assert snapshot(product.id) == before
+
+
+def test_chains_are_complete():
+    """Every district-level state of the three-level chain has a city-level twin in the two-level
+    chain (so a product re-routed when the district level ended always has a next step)."""
+    three = {(t.source_stage, s, t.level) for t in TRANSITIONS if t.applies_to(THREE_LEVELS) and
+             (t.chains is None or THREE_LEVELS in t.chains) for s in t.source_statuses}
+    two = {(t.source_stage, s, t.level) for t in TRANSITIONS if t.applies_to(TWO_LEVELS) and
+           (t.chains is None or TWO_LEVELS in t.chains) for s in t.source_statuses}
+    for stage, status, level in three:
+        twin = (stage, status, Level.CITY if level is Level.DISTRICT else level)
+        assert twin in two, twin

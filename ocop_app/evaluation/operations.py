@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .. import rules
+from .. import rules, workflow
 from ..extensions import db
 from ..models import (CouncilMember, CouncilRole, Criterion, CriterionOption, Disqualification,
                       EvaluationRound, Product, RoundProduct, RoundStatus, ScoreChoice, ScoreSheet, SheetEvent,
@@ -33,20 +33,6 @@ ORGANISER_ROLES = {
     Level.DISTRICT: {Role.DISTRICT_STAFF, Role.DISTRICT_APPROVER},
     Level.CITY: {Role.CITY_STAFF, Role.CITY_APPROVER},
 }
-#: Product states a round at each level takes products from (the workflow sent them to evaluation).
-ELIGIBLE_STATES = {
-    Level.DISTRICT: {(Stage.UPGRADED, Status.APPROVED, Level.DISTRICT), (Stage.UPGRADED, Status.RETURNED, Level.DISTRICT)},
-    Level.CITY: {(Stage.EVALUATED, Status.AWAITING, Level.CITY)},
-}
-#: The workflow step closing a round takes for each product (ocop_app/workflow.py).
-FINAL_STEP = {
-    (Level.DISTRICT, "scored"): "finalise_evaluation",
-    (Level.DISTRICT, "disqualified"): "council_disqualify",
-    (Level.CITY, "scored"): "city_council_result",
-    (Level.CITY, "disqualified"): "city_council_disqualify",
-}
-
-
 def _log(round_: EvaluationRound, actor: User | None, action: str, sheet: ScoreSheet | None = None,
          reason: str = "") -> None:
     db.session.add(SheetEvent(round_id=round_.id, sheet_id=sheet.id if sheet else None,
@@ -177,7 +163,7 @@ def eligible_products(round_: EvaluationRound) -> list[Product]:
         select(RoundProduct.product_id).join(EvaluationRound)
         .where(EvaluationRound.status == RoundStatus.OPEN.value)
     )
-    states = ELIGIBLE_STATES[level]
+    states = workflow.round_entry_states(level)
     stmt = (
         select(Product)
         .where(column == round_.unit_id, Product.id.not_in(in_open_round))
@@ -574,7 +560,8 @@ def close_round(round_: EvaluationRound, actor: User, *, expected_version: int |
         reason = ""
         if entry.outcome == "disqualified":
             reason = f"{entry.disqualification.label}. {entry.disqualified_note}".strip()
-        product_ops.advance(entry.product, FINAL_STEP[(level, entry.outcome)], actor, reason=reason)
+        step = workflow.round_step(entry.product, entry.outcome)
+        product_ops.advance(entry.product, step.name, actor, reason=reason)
     return list(round_.products)
 
 

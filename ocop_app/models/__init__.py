@@ -5,11 +5,14 @@ from .dossier import (DossierItem, ProductDossier, SelfAssessment, SelfAssessmen
 from .evaluation import (Criterion, CriterionOption, CouncilMember, CouncilRole, Disqualification, EvaluationRound,
                          RoundProduct, RoundStatus, ScoreChoice, ScoreSheet, SheetEvent, SheetGroup, SheetPart,
                          SheetSet, SheetStatus, SheetVersion)
-from .products import Certificate, CertificateStatus, Producer, ProducerType, Product, StageEvent
 from .training import CourseAttendee, TrainingCourse
 from .plans import Plan, PlanMetric, PlanTarget
 from .reports import ImportBatch
-from .units import AdminUnit, City, Commune, District
+from .delegation import Delegation
+from .notifications import Notification, OutboxEmail
+from .products import (Certificate, CertificateStatus, Producer, ProducerType, Product, StageEvent,
+                       certificates_valid_on)
+from .units import AdminUnit, City, Commune, District, Relocation, UnitSuccession
 from .users import User
 
 __all__ = [
@@ -51,5 +54,16 @@ __all__ = [
     "StoredFile",
     "TrainingCourse",
     "UpgradeAction",
+    "Delegation",
+    "District",
+    "Notification",
+    "OutboxEmail",
+    "Producer",
+    "ProducerType",
+    "Product",
+    "Relocation",
+    "StageEvent",
+    "UnitSuccession",
     "User",
+    "certificates_valid_on",
 ]

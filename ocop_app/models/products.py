@@ -111,6 +111,8 @@ class Product(db.Model):
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
     version: Mapped[int] = mapped_column(default=1)
+    #: For an upgrade (nâng hạng): the ranked passage of the same product this one seeks to raise.
+    upgrade_of_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"), index=True)
 
     producer: Mapped[Producer] = relationship(lazy="joined")
     commune: Mapped[AdminUnit | None] = relationship(foreign_keys=[commune_id])
@@ -173,9 +175,12 @@ class StageEvent(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
     detail: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    #: The approver a substitute acted for (delegation), or ``None``.
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     product: Mapped[Product] = relationship()
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    on_behalf_of: Mapped[User | None] = relationship(foreign_keys=[on_behalf_of_id])
 
 
 class CertificateStatus(enum.StrEnum):
@@ -214,10 +219,33 @@ class Certificate(db.Model):
     rule_set_code: Mapped[str] = mapped_column(String(32))
     revoked_on: Mapped[dt.date | None] = mapped_column(Date)
     revocation_reason: Mapped[str] = mapped_column(Text, default="")
+    #: Code of the legal ground (QĐ 26/2026 Điều 8; ``rules.revocation_grounds``).
+    revocation_ground: Mapped[str | None] = mapped_column(String(40))
+    #: Number of the revocation decision.
+    revocation_decision: Mapped[str | None] = mapped_column(String(120))
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     product: Mapped[Product] = relationship()
+
+    @property
+    def rule_set(self) -> rules.RuleSet:
+        return rules.get(self.rule_set_code)
+
+    def reevaluation_window(self) -> tuple[dt.date, dt.date] | None:
+        """``(first, last)`` day to file re-evaluation, by the rule set in force on the
+        first day (QĐ 26/2026 Điều 4: 180–120 days before expiry), or ``None``."""
+        days = max((r.deadlines.get("reevaluation_window_days") or (0,))[0] for r in rules.all_rule_sets())
+        start = self.valid_until - dt.timedelta(days=days)
+        rule_set = rules.in_force_on(start) or self.rule_set
+        return rule_set.reevaluation_window(self.valid_until) or self.rule_set.reevaluation_window(self.valid_until)
+
+    def in_reevaluation_window(self, day: dt.date) -> bool:
+        """Whether ``day`` lies in the re-evaluation window of a certificate still valid then."""
+        window = self.reevaluation_window()
+        return (window is not None and self.status_on(day) is CertificateStatus.VALID
+                and window[0] <= day <= window[1])
 
     def status_on(self, day: dt.date) -> CertificateStatus:
         """Status on ``day``: revoked from ``revoked_on``, expired after ``valid_until``."""
@@ -226,3 +254,17 @@ class Certificate(db.Model):
         if day > self.valid_until:
             return CertificateStatus.EXPIRED
         return CertificateStatus.VALID
+
+
+def certificates_valid_on(day: dt.date):
+    """SQL condition on :class:`Certificate`: valid on ``day`` (signed, not expired, not revoked).
+
+    For the public register: ``select(Product).join(Certificate).where(certificates_valid_on(d))``.
+    """
+    from sqlalchemy import and_, or_
+
+    return and_(
+        Certificate.signed_on <= day,
+        Certificate.valid_until >= day,
+        or_(Certificate.revoked_on.is_(None), Certificate.revoked_on > day),
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -34,9 +34,17 @@ class AdminUnit(db.Model):
     valid_from: Mapped[dt.date | None] = mapped_column(Date)
     valid_to: Mapped[dt.date | None] = mapped_column(Date)
     source: Mapped[str] = mapped_column(String(300), default="")
+    #: The unit this one was wholly merged into (set when a merger is applied).
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("admin_unit.id"))
 
-    parent: Mapped[AdminUnit | None] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list[AdminUnit]] = relationship(back_populates="parent")
+    parent: Mapped[AdminUnit | None] = relationship(remote_side=[id], back_populates="children",
+                                                    foreign_keys=[parent_id])
+    children: Mapped[list[AdminUnit]] = relationship(back_populates="parent", foreign_keys=[parent_id])
+    successor: Mapped[AdminUnit | None] = relationship(remote_side=[id], foreign_keys=[successor_id])
+
+    def valid_on(self, day: dt.date) -> bool:
+        """Whether the unit exists on ``day`` (between ``valid_from`` and ``valid_to``, inclusive)."""
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
 
     __mapper_args__ = {"polymorphic_on": "level", "polymorphic_identity": "unit"}
 
@@ -72,3 +80,49 @@ class Commune(AdminUnit):
     """A commune, ward or town (xã, phường, thị trấn)."""
 
     __mapper_args__ = {"polymorphic_identity": Level.COMMUNE.value}
+
+
+class UnitSuccession(db.Model):
+    """One row of an administrative change: ``old_unit`` went wholly or in part into
+    ``new_unit`` on ``effective_on`` (e.g. NQ 1656/NQ-UBTVQH15, in force 1/7/2025)."""
+
+    __tablename__ = "unit_succession"
+    __table_args__ = (UniqueConstraint("old_unit_id", "new_unit_id", name="uq_unit_succession"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    old_unit_id: Mapped[int] = mapped_column(ForeignKey("admin_unit.id"), index=True)
+    new_unit_id: Mapped[int] = mapped_column(ForeignKey("admin_unit.id"), index=True)
+    whole: Mapped[bool] = mapped_column(Boolean)
+    effective_on: Mapped[dt.date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    applied_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    old_unit: Mapped[AdminUnit] = relationship(foreign_keys=[old_unit_id])
+    new_unit: Mapped[AdminUnit] = relationship(foreign_keys=[new_unit_id])
+
+
+class Relocation(db.Model):
+    """A record of a split unit waiting for a person to pick its new unit.
+
+    ``subject_type`` is ``"product"`` or ``"user"``; ``proposed_unit`` is the app's
+    suggestion; ``chosen_unit`` and ``decided_by`` are set when someone confirms.
+    Nothing in a split unit moves until then.
+    """
+
+    __tablename__ = "relocation"
+    __table_args__ = (UniqueConstraint("subject_type", "subject_id", "old_unit_id", name="uq_relocation_subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_type: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[int] = mapped_column(index=True)
+    old_unit_id: Mapped[int] = mapped_column(ForeignKey("admin_unit.id"), index=True)
+    proposed_unit_id: Mapped[int] = mapped_column(ForeignKey("admin_unit.id"))
+    chosen_unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_unit.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    old_unit: Mapped[AdminUnit] = relationship(foreign_keys=[old_unit_id])
+    proposed_unit: Mapped[AdminUnit] = relationship(foreign_keys=[proposed_unit_id])
+    chosen_unit: Mapped[AdminUnit | None] = relationship(foreign_keys=[chosen_unit_id])

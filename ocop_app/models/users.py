@@ -29,6 +29,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(32), index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_unit.id"), index=True)
+    #: Where reminders are e-mailed (none: in-app notifications only).
+    email: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     #: Bumped to end every session of this user (logout everywhere, deactivation).
     session_epoch: Mapped[int] = mapped_column(default=0)

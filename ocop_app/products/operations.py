@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import catalog, rules, workflow
+from .. import catalog, clock, rules, workflow
 from ..extensions import db
 from ..models import AdminUnit, Certificate, Producer, Product, StageEvent, User
 from ..text import fold
@@ -47,8 +47,8 @@ def utcnow() -> dt.datetime:
 
 
 def local_today() -> dt.date:
-    """Today's date in Vietnam (Asia/Ho_Chi_Minh)."""
-    return dt.datetime.now(LOCAL_TZ).date()
+    """Today's date in Vietnam (Asia/Ho_Chi_Minh); fixed in tests (:mod:`ocop_app.clock`)."""
+    return clock.today()
 
 
 def search_text_for(product: Product) -> str:
@@ -227,6 +227,10 @@ def advance(product: Product, name: str, actor: User, *, reason: str | None = No
     :param certificate: for a step that issues the certificate (``needs_certificate``):
         ``decision_no``, ``signed_on`` and ``certificate_no`` (see :func:`validate_certificate`).
     :raises InvalidInput: a reason or the certificate's data is missing or invalid (422).
+    :raises InvalidInput: a reason or score is missing or invalid (422).
+
+    A substitute acting under a delegation (:mod:`ocop_app.delegation`) is logged
+    as the actor, with the approver in ``StageEvent.on_behalf_of``.
     """
     if expected_version is not None and expected_version != product.version:
         raise Conflict()
@@ -240,6 +244,7 @@ def advance(product: Product, name: str, actor: User, *, reason: str | None = No
     product.stage, product.status, product.level = stage.value, status.value, level.value
     product.last_actor_id = actor.id
     event = _record(product, actor, transition.name, before, reason=reason, detail="; ".join(d for d in details if d))
+    event.on_behalf_of = workflow.acting_for(actor, transition)  # a substitute's step (delegation)
     _flush_or_conflict()
     return event
 

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select, tuple_
 
-from .. import catalog, workflow
+from .. import catalog, clock, deadlines, workflow
 from ..extensions import db
 from ..models import AdminUnit, Commune, Producer, Product, StageEvent
 from ..permissions import STAFF, WORKFLOW_ROLES, access, get_product_or_404, product_scope, roles
@@ -30,8 +30,7 @@ bp = Blueprint("products", __name__)
 
 def queue_products(user) -> list[Product]:
     """Products in the user's scope with a step open to the user now, oldest change first."""
-    role = Role(user.role)
-    states = workflow.queue_states(role)
+    states = sorted({s for role in workflow.acting_roles(user) for s in workflow.queue_states(role)})
     if not states:
         return []
     stmt = (
@@ -63,7 +62,8 @@ def queue():
         for t in steps:
             counts[str(t.label)] = counts.get(str(t.label), 0) + 1
         rows.append((p, steps))
-    return render("products/queue.html", "products/_queue_rows.html", rows=rows, counts=counts)
+    return render("products/queue.html", "products/_queue_rows.html", rows=rows, counts=counts,
+                  overdue=deadlines.overdue(products))
 
 
 @bp.get("/queue/count")
@@ -151,6 +151,7 @@ def product_list():
     return render(
         "products/list.html", "products/_results.html",
         form=form, products=products, total=total, page=page, pages=pages, args=args,
+        overdue=deadlines.overdue(list(products)),
     )
 
 
@@ -264,7 +265,10 @@ def _panel_context(product: Product, forms: dict | None = None):
 @access(STAFF)
 def product_detail(product_id: int):
     product = get_product_or_404(product_id, current_user)
-    return render("products/detail.html", "products/_status_panel.html", **_panel_context(product))
+    from ..certificates.operations import can_start_upgrade
+
+    return render("products/detail.html", "products/_status_panel.html", **_panel_context(product),
+                  can_upgrade=can_start_upgrade(product, current_user), today=clock.today())
 
 
 @bp.post("/products/<int:product_id>/actions/<name>")

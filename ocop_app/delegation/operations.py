@@ -1,0 +1,85 @@
+"""Delegation: an approver names a substitute for a date range (ủy quyền).
+
+The substitute serves the same unit and, between ``starts_on`` and
+``ends_on`` (Vietnam dates, inclusive), may take the approver's workflow
+steps; each is logged with ``StageEvent.on_behalf_of`` = the approver.
+Outside the range the substitute has only their own role.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import g, has_request_context
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from .. import clock, workflow
+from ..extensions import db
+from ..models import Delegation, User
+from ..products.operations import InvalidInput
+from ..workflow import Role
+
+#: Roles that sign off and so may delegate.
+APPROVER_ROLES = frozenset({Role.COMMUNE_APPROVER, Role.DISTRICT_APPROVER, Role.CITY_APPROVER})
+
+
+def create(principal: User, substitute: User, starts_on: dt.date, ends_on: dt.date, reason: str = "") -> Delegation:
+    """Name ``substitute`` to act for ``principal`` from ``starts_on`` to ``ends_on``.
+
+    :raises InvalidInput: the principal is not an approver, the substitute is the principal,
+        inactive or of another unit, or the range is empty or already over.
+    """
+    errors = {}
+    if Role(principal.role) not in APPROVER_ROLES:
+        errors["substitute"] = _l("Only an approver can name a substitute.")
+    elif substitute is None or substitute.id == principal.id or not substitute.active \
+            or substitute.unit_id != principal.unit_id or Role(substitute.role) is Role.ADMIN:
+        errors["substitute"] = _l("Choose another active person of your unit.")
+    if starts_on is None or ends_on is None or ends_on < starts_on:
+        errors["ends_on"] = _l("The last day must be on or after the first day.")
+    elif ends_on < clock.today():
+        errors["ends_on"] = _l("This period is already over.")
+    if errors:
+        raise InvalidInput(errors)
+    delegation = Delegation(principal=principal, substitute=substitute, starts_on=starts_on, ends_on=ends_on,
+                            reason=reason.strip())
+    db.session.add(delegation)
+    db.session.flush()
+    return delegation
+
+
+def cancel(delegation: Delegation) -> None:
+    """End a delegation now (it stops covering any day)."""
+    delegation.cancelled_at = clock.now()
+    db.session.flush()
+
+
+def delegated_roles(user: User) -> dict:
+    """``{Role: principal}`` delegated to ``user`` for today (cached per request)."""
+    if user is None or not getattr(user, "is_authenticated", False) or user.id is None:
+        return {}
+    cache_key = ("delegated_roles", user.id, clock.today())
+    if has_request_context():
+        cache = g.setdefault("_delegations", {})
+        if cache_key in cache:
+            return cache[cache_key]
+    today = clock.today()
+    rows = db.session.scalars(
+        select(Delegation).where(
+            Delegation.substitute_id == user.id, Delegation.cancelled_at.is_(None),
+            Delegation.starts_on <= today, Delegation.ends_on >= today,
+        ).order_by(Delegation.id)
+    ).all()
+    result = {}
+    for d in rows:
+        principal = d.principal
+        if principal.active and principal.unit_id == user.unit_id:
+            result.setdefault(Role(principal.role), principal)
+    if has_request_context():
+        g._delegations[cache_key] = result
+    return result
+
+
+if delegated_roles not in workflow.ROLE_SOURCES:
+    workflow.ROLE_SOURCES.append(delegated_roles)

@@ -1,0 +1,212 @@
+"""The daily reminder job: find what is due and tell the people who must act.
+
+Run once a day by cron or a systemd timer: ``flask --app ocop_app reminders run``
+(no scheduler inside the app). Each *source* is a function ``source(today) ->
+iterable of Reminder`` registered with :func:`reminder_source`; this module
+registers three (certificates entering the re-evaluation window, certificates
+expiring within the rule set's notice period, dossiers waiting past their level's
+deadline). Evaluation rounds (issue 3) plug in the same way, e.g. "council sheets
+not submitted before the round's date".
+
+Every reminder has a stable ``key``; a user gets a notification for a key once
+(unique ``(user, key)``) and, if they have an e-mail address, one outbox message
+(unique key), so running the job twice sends nothing twice. The outbox is then
+sent (:mod:`ocop_app.notifications.mailer`); a failed send stays for the next run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import and_, or_, select, tuple_
+from sqlalchemy.orm import selectinload
+
+from .. import clock, deadlines, rules, workflow
+from ..extensions import db
+from ..models import Certificate, Notification, OutboxEmail, Product, User
+from ..workflow import Level, Role, Status
+
+
+@dataclass
+class Reminder:
+    """Something due: ``key`` (stable, e.g. ``cert-expiry:12``), who to tell, and the text."""
+
+    key: str
+    users: list[User]
+    title: str
+    body: str
+    url: str = ""
+
+
+#: name → source(today) → Iterable[Reminder]
+SOURCES: dict[str, Callable[[dt.date], Iterable[Reminder]]] = {}
+
+
+def reminder_source(name: str):
+    """Register a function ``fn(today) -> Iterable[Reminder]`` as a source of reminders."""
+
+    def decorate(fn):
+        SOURCES[name] = fn
+        return fn
+
+    return decorate
+
+
+_SCOPE_CACHE: dict = {}
+
+
+def users_in_scope(product: Product, roles: Iterable[Role]) -> list[User]:
+    """Active users with one of ``roles`` who serve the product's unit at that role's level
+    (memoised for the duration of one :func:`collect`)."""
+    cache_key = (frozenset(roles), product.commune_id, product.district_id, product.city_id)
+    if cache_key in _SCOPE_CACHE:
+        return _SCOPE_CACHE[cache_key]
+    _SCOPE_CACHE[cache_key] = result = _users_in_scope(product, cache_key[0])
+    return result
+
+
+def _users_in_scope(product: Product, roles: Iterable[Role]) -> list[User]:
+    conditions = []
+    for role in set(roles):
+        unit_id = {Level.COMMUNE: product.commune_id, Level.DISTRICT: product.district_id,
+                   Level.CITY: product.city_id}.get(role.level)
+        if unit_id is not None:
+            conditions.append(and_(User.role == role.value, User.unit_id == unit_id))
+    if not conditions:
+        return []
+    return list(db.session.scalars(select(User).where(User.active.is_(True), or_(*conditions)).order_by(User.id)))
+
+
+def _product_url(product: Product) -> str:
+    return f"/staff/products/{product.id}"
+
+
+CERT_ROLES = (Role.COMMUNE_STAFF, Role.CITY_STAFF)
+
+
+@reminder_source("certificate_reevaluation")
+def certificates_entering_window(today: dt.date) -> Iterable[Reminder]:
+    """Certificates in their re-evaluation window today (QĐ 26/2026 Điều 4: 180–120 days before expiry)."""
+    widest = max((r.deadlines.get("reevaluation_window_days") or (0, 0))[0] for r in rules.all_rule_sets())
+    certs = db.session.scalars(select(Certificate).where(
+        Certificate.valid_until >= today, Certificate.valid_until <= today + dt.timedelta(days=widest),
+        Certificate.revoked_on.is_(None)).options(selectinload(Certificate.product))).all()
+    for cert in certs:
+        if not cert.in_reevaluation_window(today):
+            continue
+        start, end = cert.reevaluation_window()
+        product = cert.product
+        yield Reminder(
+            key=f"cert-reevaluation:{cert.id}",
+            users=users_in_scope(product, CERT_ROLES),
+            title=_("Re-evaluation window open: %(name)s", name=product.name),
+            body=_("Certificate %(number)s (%(stars)s stars) expires on %(expiry)s. Re-evaluation can be filed "
+                   "from %(start)s to %(end)s.", number=cert.number, stars=cert.stars,
+                   expiry=cert.valid_until.strftime("%d/%m/%Y"), start=start.strftime("%d/%m/%Y"),
+                   end=end.strftime("%d/%m/%Y")),
+            url=f"/staff/certificates/{cert.id}",
+        )
+
+
+@reminder_source("certificate_expiry")
+def certificates_expiring(today: dt.date) -> Iterable[Reminder]:
+    """Certificates expiring within the rule set's notice period (30 days)."""
+    certs = db.session.scalars(select(Certificate).where(
+        Certificate.valid_until >= today, Certificate.valid_until <= today + dt.timedelta(days=366),
+        Certificate.revoked_on.is_(None)).options(selectinload(Certificate.product))).all()
+    for cert in certs:
+        notice = cert.rule_set.expiry_notice_days
+        if cert.valid_until > today + dt.timedelta(days=notice):
+            continue
+        product = cert.product
+        yield Reminder(
+            key=f"cert-expiry:{cert.id}",
+            users=users_in_scope(product, CERT_ROLES),
+            title=_("Certificate expires soon: %(name)s", name=product.name),
+            body=_("Certificate %(number)s (%(stars)s stars) expires on %(expiry)s. Tell the producer.",
+                   number=cert.number, stars=cert.stars, expiry=cert.valid_until.strftime("%d/%m/%Y")),
+            url=f"/staff/certificates/{cert.id}",
+        )
+
+
+@reminder_source("dossier_overdue")
+def dossiers_overdue(today: dt.date) -> Iterable[Reminder]:
+    """Dossiers awaiting a level past that level's deadline (QĐ 26/2026 Điều 7: the
+    commune, 15 working days); the people who must act are told once per wait."""
+    products = db.session.scalars(select(Product).where(Product.status == Status.AWAITING.value)).all()
+    for pid, (due, event_id) in deadlines.due_dates(products).items():
+        if due >= today:
+            continue
+        product = db.session.get(Product, pid)
+        roles = [role for role, _t in workflow.waiting_for(product)]
+        yield Reminder(
+            key=f"overdue:{pid}:{event_id}",
+            users=users_in_scope(product, roles),
+            title=_("Overdue: %(name)s", name=product.name),
+            body=_("This dossier has waited past its deadline (%(due)s) at the %(level)s level.",
+                   due=due.strftime("%d/%m/%Y"), level=Level(product.level).label),
+            url=_product_url(product),
+        )
+
+
+@dataclass
+class RunReport:
+    notifications: int = 0
+    emails_queued: int = 0
+    emails_sent: int = 0
+    emails_failed: int = 0
+
+    def __str__(self) -> str:
+        return (f"{self.notifications} notifications, {self.emails_queued} e-mails queued, "
+                f"{self.emails_sent} sent, {self.emails_failed} left in the outbox")
+
+
+def collect(today: dt.date | None = None) -> RunReport:
+    """Run every source for ``today`` and store new notifications and outbox e-mails; commit."""
+    today = today or clock.today()
+    report = RunReport()
+    _SCOPE_CACHE.clear()
+    with force_locale("vi"):
+        due = [reminder for source in SOURCES.values() for reminder in source(today)]
+        wanted = [(user.id, reminder.key) for reminder in due for user in reminder.users]
+        given = set()
+        for i in range(0, len(wanted), 500):  # what was already given, in a few queries
+            given.update(tuple(row) for row in db.session.execute(select(Notification.user_id, Notification.key).where(
+                tuple_(Notification.user_id, Notification.key).in_(wanted[i:i + 500]))).all())
+        for reminder in due:
+            for user in reminder.users:
+                if (user.id, reminder.key) in given:
+                    continue
+                given.add((user.id, reminder.key))
+                db.session.add(Notification(user_id=user.id, key=reminder.key, title=reminder.title[:300],
+                                            body=reminder.body, url=reminder.url))
+                report.notifications += 1
+                if user.email:
+                    db.session.add(OutboxEmail(key=f"{reminder.key}:{user.id}", to_addr=user.email,
+                                               subject=reminder.title[:300],
+                                               body=f"{reminder.body}\n\n{reminder.url}".strip()))
+                    report.emails_queued += 1
+        db.session.flush()
+    db.session.commit()
+    return report
+
+
+def run(today: dt.date | None = None) -> RunReport:
+    """The daily job: :func:`collect`, then send the outbox. Safe to run twice."""
+    from . import mailer
+
+    report = collect(today)
+    report.emails_sent, report.emails_failed = mailer.send_pending()
+    return report
+
+
+def unread_count(user: User) -> int:
+    """How many of ``user``'s notifications are unread."""
+    from sqlalchemy import func
+
+    return db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0

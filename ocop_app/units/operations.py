@@ -1,0 +1,248 @@
+"""Administrative change: mergers of communes and the end of the district level.
+
+A merger is data: rows of ``old unit → new unit, whole or part`` with the date
+and the legal source (``ocop_app/data/thach_that_2025_merger.csv``: NQ
+1656/NQ-UBTVQH15, in force 1/7/2025). :func:`load_successions` records the rows
+and creates the new units; :func:`apply_successions` then
+
+- for a unit merged **wholly** into one successor: moves its products,
+  producers and users to the successor, ends the old unit
+  (``valid_to``, ``successor``) and logs a ``relocate`` event on each product,
+  so every product keeps its whole history;
+- for a unit **split** over several successors: moves nothing, but puts each of
+  its products and users on a confirmation list (:class:`Relocation`) with a
+  proposed successor, for a person to confirm (:func:`confirm`);
+- for a district whose communes are all gone: ends the district and re-routes
+  every product still in flight under a three-level rule set to the two-level
+  rule set (commune → city), logging a ``reroute`` event with both decisions.
+
+Everything here flushes; the caller commits.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from .. import clock, rules, workflow
+from ..extensions import db
+from ..models import AdminUnit, City, Commune, District, Producer, Product, Relocation, StageEvent, UnitSuccession, User
+from ..products.operations import InvalidInput, place_product, search_text_for
+from ..workflow import Level, Stage, Status
+
+MERGER_2025 = Path(__file__).resolve().parent.parent / "data" / "thach_that_2025_merger.csv"
+
+
+@dataclass
+class MergerReport:
+    """What one application of a merger did (counts and names, for the command's output)."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+
+    def add(self, kind: str, n: int = 1) -> None:
+        self.counts[kind] = self.counts.get(kind, 0) + n
+
+    def __str__(self) -> str:
+        text = ", ".join(f"{n} {kind}" for kind, n in sorted(self.counts.items())) or "nothing to do"
+        if self.skipped:
+            text += f"; not in the database: {', '.join(self.skipped)}"
+        return text
+
+
+def load_successions(path: Path = MERGER_2025, report: MergerReport | None = None) -> MergerReport:
+    """Record the rows of a merger file and create the new units (idempotent).
+
+    Columns: ``old_unit, old_unit_type, old_district, new_commune, new_commune_type,
+    new_code, whole_or_part, effective_date, source_url, note``. Old units are looked up
+    by name under their district; a row whose old unit is not in the database is skipped
+    (and named in the report). New communes are placed directly under the old district's
+    city (two-tier local government, no district).
+    """
+    report = report or MergerReport()
+    with Path(path).open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        district = db.session.scalars(select(District).where(District.name == row["old_district"].strip())).first()
+        old = None
+        if district is not None:
+            old = db.session.scalars(select(Commune).where(
+                Commune.name == row["old_unit"].strip(), Commune.parent_id == district.id)).first()
+        if old is None:
+            report.skipped.append(f"{row['old_unit_type']} {row['old_unit']}")
+            continue
+        city = district.parent
+        effective = dt.date.fromisoformat(row["effective_date"])
+        new = db.session.scalars(select(Commune).where(
+            Commune.name == row["new_commune"].strip(), Commune.parent_id == city.id)).first()
+        if new is None:
+            from ..text import slug
+
+            new = Commune(name=row["new_commune"].strip(), unit_type=row["new_commune_type"].strip(),
+                          code=row["new_code"].strip() or None, parent=city, valid_from=effective,
+                          slug=slug(row["new_commune"]), source=row["source_url"].strip()[:300])
+            db.session.add(new)
+            db.session.flush()
+            report.add("new communes")
+        exists = db.session.scalars(select(UnitSuccession).where(
+            UnitSuccession.old_unit_id == old.id, UnitSuccession.new_unit_id == new.id)).first()
+        if exists is None:
+            db.session.add(UnitSuccession(old_unit=old, new_unit=new, whole=row["whole_or_part"].strip() == "whole",
+                                          effective_on=effective, source=row["source_url"].strip(),
+                                          note=row["note"].strip()))
+            report.add("succession rows")
+    db.session.flush()
+    return report
+
+
+def _in_flight(product: Product) -> bool:
+    return product.stage != Stage.RANKED.value and not Status(product.status).terminal
+
+
+def reroute(product: Product, target: rules.RuleSet, on: dt.date, actor: User | None) -> StageEvent:
+    """Move a product in flight from a three-level to a two-level rule set: district-level
+    states become the same states at the city (every district row has a city twin in
+    :data:`ocop_app.workflow.TRANSITIONS`). Logs a ``reroute`` event naming both decisions."""
+    old = product.rule_set
+    before = workflow.state_of(product)
+    product.rule_set_code = target.code
+    if product.level == Level.DISTRICT.value:
+        product.level = Level.CITY.value
+    with force_locale("vi"):  # the audit text is written once, in the app's language
+        chains = [" → ".join(str(Level(level).label) for level in r.levels) for r in (old, target)]
+    detail = f"{old.decision} → {target.decision}: {chains[0]} ⇒ {chains[1]} ({on.strftime('%d/%m/%Y')})"
+    return _event(product, actor, "reroute", before, detail)
+
+
+def _event(product: Product, actor: User | None, action: str, before, detail: str) -> StageEvent:
+    event = StageEvent(product=product, actor=actor, action=action, from_stage=before[0], from_status=before[1],
+                       from_level=before[2], to_stage=product.stage, to_status=product.status,
+                       to_level=product.level, reason="", detail=detail, at=clock.now())
+    db.session.add(event)
+    return event
+
+
+def _move_product(product: Product, new: AdminUnit, actor: User | None, source: str) -> None:
+    old_name = product.place.display_name
+    before = workflow.state_of(product)
+    place_product(product, new)
+    product.search_text = search_text_for(product)
+    _event(product, actor, "relocate", before, f"{old_name} → {new.display_name}. {source}".strip())
+
+
+def _district_ends(district: AdminUnit, leaving: set[int]) -> bool:
+    communes = db.session.scalars(select(Commune).where(Commune.parent_id == district.id)).all()
+    return all(c.id in leaving or c.valid_to is not None for c in communes)
+
+
+def apply_successions(actor: User | None = None, report: MergerReport | None = None) -> MergerReport:
+    """Apply every recorded, not yet applied succession (see the module docstring).
+
+    Idempotent: applied rows are marked (``applied_at``) and skipped next time.
+    """
+    report = report or MergerReport()
+    pending = db.session.scalars(
+        select(UnitSuccession).where(UnitSuccession.applied_at.is_(None)).order_by(UnitSuccession.id)
+    ).all()
+    by_old: dict[int, list[UnitSuccession]] = defaultdict(list)
+    for row in pending:
+        by_old[row.old_unit_id].append(row)
+    if not by_old:
+        return report
+    # 1. Districts that lose all their communes: the district level ends there.
+    leaving = set(by_old)
+    districts = {db.session.get(AdminUnit, old).parent for old in by_old}
+    for district in districts:
+        if district is None or district.level != Level.DISTRICT.value or district.valid_to is not None:
+            continue
+        if not _district_ends(district, leaving):
+            continue
+        on = min(r.effective_on for old, rows in by_old.items() for r in rows
+                 if db.session.get(AdminUnit, old).parent_id == district.id)
+        district.valid_to = on - dt.timedelta(days=1)
+        report.add("districts ended")
+        target = rules.two_level_successor(on)
+        for product in db.session.scalars(select(Product).where(Product.district_id == district.id)).all():
+            if _in_flight(product) and product.rule_set.has_district:
+                reroute(product, target, on, actor)
+                report.add("products re-routed")
+    # 2. Communes: whole → move; split → confirmation list.
+    for old_id, rows in by_old.items():
+        old = db.session.get(AdminUnit, old_id)
+        on = rows[0].effective_on
+        products = db.session.scalars(select(Product).where(Product.commune_id == old.id).order_by(Product.id)).all()
+        users = db.session.scalars(select(User).where(User.unit_id == old.id).order_by(User.id)).all()
+        if len(rows) == 1:
+            new = rows[0].new_unit
+            source = rows[0].source
+            for product in products:
+                _move_product(product, new, actor, source)
+            report.add("products moved", len(products))
+            for producer in db.session.scalars(select(Producer).where(Producer.unit_id == old.id)).all():
+                producer.unit = new
+                report.add("producers moved")
+            for user in users:
+                user.unit = new
+            report.add("users moved", len(users))
+            old.successor = new
+        else:
+            proposed = rows[0].new_unit  # the first successor the resolution names; a person confirms
+            for kind, items in (("product", products), ("user", users)):
+                for item in items:
+                    db.session.add(Relocation(subject_type=kind, subject_id=item.id, old_unit=old,
+                                              proposed_unit=proposed))
+                    report.add(f"{kind}s to confirm")
+        old.valid_to = on - dt.timedelta(days=1)
+        for row in rows:
+            row.applied_at = clock.now()
+        report.add("old units ended")
+    db.session.flush()
+    return report
+
+
+def candidates(relocation: Relocation) -> list[AdminUnit]:
+    """The successors a split unit's record may go to (those the resolution names)."""
+    return list(db.session.scalars(
+        select(AdminUnit).join(UnitSuccession, UnitSuccession.new_unit_id == AdminUnit.id)
+        .where(UnitSuccession.old_unit_id == relocation.old_unit_id).order_by(UnitSuccession.id)
+    ))
+
+
+def subject_of(relocation: Relocation):
+    """The product or user a relocation is about."""
+    model = {"product": Product, "user": User}[relocation.subject_type]
+    return db.session.get(model, relocation.subject_id)
+
+
+def confirm(relocation: Relocation, unit_id: int | None, actor: User) -> None:
+    """A person picks the new unit of one record of a split unit; the record moves now
+    (a product with its producer, if the producer is still in the old unit) and the
+    product's timeline says who confirmed it.
+
+    :raises InvalidInput: already decided, or the unit is not one of :func:`candidates`.
+    """
+    if relocation.decided_at is not None:
+        raise InvalidInput({"unit": _l("This record has already been moved.")})
+    choices = {u.id: u for u in candidates(relocation)}
+    if unit_id not in choices:
+        raise InvalidInput({"unit": _l("Choose one of the new communes the resolution names.")})
+    new = choices[unit_id]
+    subject = subject_of(relocation)
+    if relocation.subject_type == "product":
+        source = _l("Split unit; new commune confirmed by %(name)s.", name=actor.full_name)
+        _move_product(subject, new, actor, str(source))
+        if subject.producer.unit_id == relocation.old_unit_id:
+            subject.producer.unit = new
+    else:
+        subject.unit = new
+    relocation.chosen_unit = new
+    relocation.decided_by_id = actor.id
+    relocation.decided_at = clock.now()
+    db.session.flush()

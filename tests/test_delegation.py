@@ -1,0 +1,80 @@
+"""Delegation: an approver's substitute signs off "on behalf of" during the period, never outside it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ocop_app.extensions import db
+from ocop_app.models import Delegation, Product, StageEvent
+from ocop_app.workflow import Level, Role, Stage, Status
+
+
+def test_substitute_signs_off_on_behalf_during_the_period_only(app, make_user, make_product, new_client):
+    staff = make_user(Role.COMMUNE_STAFF)
+    approver = make_user(Role.COMMUNE_APPROVER, username="xa.thachxa.duyet")
+    substitute = make_user(Role.COMMUNE_STAFF, username="xa.thachxa.pho")
+    outsider = make_user(Role.COMMUNE_STAFF, "binh_phu")
+    app.config["OCOP_TODAY"] = dt.date(2026, 12, 1)
+
+    boss = new_client()
+    boss.login(approver)
+    page = boss.get("/staff/delegations").get_data(as_text=True)
+    assert "xa.thachxa.pho" in page and outsider.username not in page  # only colleagues of the unit
+    # Invalid range: 422, what was typed is kept.
+    r = boss.post("/staff/delegations", {"substitute": str(substitute.id), "starts_on": "10/12/2026",
+                                         "ends_on": "05/12/2026", "reason": "Đi công tác"})
+    assert r.status_code == 422 and "Đi công tác" in r.get_data(as_text=True)
+    r = boss.post("/staff/delegations", {"substitute": str(substitute.id), "starts_on": "02/12/2026",
+                                         "ends_on": "05/12/2026", "reason": "Đi công tác"})
+    assert r.status_code == 303
+    db.session.rollback()
+    assert db.session.query(Delegation).count() == 1
+    db.session.rollback()
+
+    product = make_product(Stage.REGISTERED, Status.AWAITING, Level.COMMUNE, last_actor=staff)
+    sub = new_client()
+    sub.login(substitute)
+
+    def sign_off():
+        db.session.rollback()
+        version = db.session.get(Product, product.id).version
+        db.session.rollback()
+        return sub.post(f"/staff/products/{product.id}/actions/commune_sign_off", {"version": version})
+
+    assert sign_off().status_code == 403  # 01/12: before the period
+    app.config["OCOP_TODAY"] = dt.date(2026, 12, 6)
+    assert sign_off().status_code == 403  # 06/12: after it
+    db.session.rollback()
+    assert db.session.get(Product, product.id).level == "commune"
+    db.session.rollback()
+
+    app.config["OCOP_TODAY"] = dt.date(2026, 12, 3)
+    assert "Sản phẩm thử" in sub.get("/staff/queue").get_data(as_text=True)
+    assert sign_off().status_code == 303
+    db.session.rollback()
+    event = db.session.query(StageEvent).filter_by(product_id=product.id, action="commune_sign_off").one()
+    assert event.actor_id == substitute.id and event.on_behalf_of_id == approver.id
+    db.session.rollback()
+    page = sub.get(f"/staff/products/{product.id}").get_data(as_text=True)
+    assert f"thay mặt {approver.full_name}" in page
+
+
+def test_only_approvers_delegate_and_only_their_own(app, make_user, new_client):
+    staff = make_user(Role.COMMUNE_STAFF)
+    c = new_client()
+    c.login(staff)
+    assert c.post("/staff/delegations", {"substitute": "1", "starts_on": "01/12/2026",
+                                         "ends_on": "02/12/2026"}).status_code == 403
+    a, b = make_user(Role.COMMUNE_APPROVER), make_user(Role.COMMUNE_APPROVER)
+    app.config["OCOP_TODAY"] = dt.date(2026, 12, 1)
+    d = Delegation(principal=a, substitute=staff, starts_on=dt.date(2026, 12, 1), ends_on=dt.date(2026, 12, 9))
+    db.session.add(d)
+    db.session.commit()
+    other = new_client()
+    other.login(b)
+    assert other.post(f"/staff/delegations/{d.id}/cancel").status_code == 404
+    owner = new_client()
+    owner.login(a)
+    assert owner.post(f"/staff/delegations/{d.id}/cancel").status_code == 303
+    db.session.rollback()
+    assert db.session.get(Delegation, d.id).cancelled_at is not None

@@ -1,0 +1,140 @@
+"""The 2025 administrative change: Thạch Thất's communes merged (NQ 1656/NQ-UBTVQH15) and the district level ended."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from conftest import in_own_context
+from ocop_app.extensions import db
+from ocop_app.models import AdminUnit, Commune, Product, Relocation, StageEvent, User
+from ocop_app.workflow import Level, Role, Stage, Status
+
+
+@pytest.fixture
+def thach_hoa(app, units):
+    unit = Commune(name="Thạch Hòa", unit_type="Xã", slug="thachhoa", parent=units["thach_that"])
+    db.session.add(unit)
+    db.session.commit()
+    units["thach_hoa"] = unit
+    return unit
+
+
+def _merge(app):
+    result = in_own_context(app.test_cli_runner().invoke, args=["units", "apply-merger"])
+    assert result.exit_code == 0, result.output
+    db.session.rollback()
+    return result.output
+
+
+def _unit(name) -> AdminUnit:
+    return db.session.query(Commune).filter_by(name=name, valid_to=None).one()
+
+
+def test_thach_xa_product_in_flight_moves_to_tay_phuong_with_its_history(
+        app, units, thach_hoa, make_user, make_product, new_client):
+    staff = make_user(Role.COMMUNE_STAFF)
+    approver_of_thach_xa = make_user(Role.COMMUNE_APPROVER)
+    product = make_product(Stage.REGISTERED, Status.AWAITING, Level.COMMUNE, name="Bánh tẻ Thạch Xá",
+                           last_actor=staff)
+    at_district = make_product(Stage.TRAINED, Status.AWAITING, Level.DISTRICT, name="Mật ong Thạch Xá")
+    ranked = make_product(Stage.RANKED, Status.APPROVED, Level.CITY, stars=3, score=60, name="Chè lam Thạch Xá")
+    events_before = {p.id: [e.id for e in db.session.query(StageEvent).filter_by(product_id=p.id)]
+                     for p in (product, at_district, ranked)}
+    db.session.rollback()
+
+    output = _merge(app)
+    assert "products re-routed" in output and "products moved" in output
+
+    tay_phuong = _unit("Tây Phương")
+    assert tay_phuong.parent.name == "Hà Nội" and tay_phuong.code == "10003"
+    assert tay_phuong.valid_from == dt.date(2025, 7, 1)
+    thach_xa = db.session.get(AdminUnit, units["thach_xa"].id)
+    assert thach_xa.valid_to == dt.date(2025, 6, 30) and thach_xa.successor_id == tay_phuong.id
+    assert db.session.get(AdminUnit, units["thach_that"].id).valid_to == dt.date(2025, 6, 30)
+
+    moved = db.session.get(Product, product.id)
+    assert moved.commune_id == tay_phuong.id and moved.district_id is None
+    assert moved.rule_set_code == "qd1489-2025"  # re-routed: commune → city
+    assert moved.producer.unit_id == tay_phuong.id
+    events = db.session.query(StageEvent).filter_by(product_id=product.id).order_by(StageEvent.id).all()
+    assert [e.id for e in events][:len(events_before[product.id])] == events_before[product.id]  # history intact
+    assert [e.action for e in events][-2:] == ["reroute", "relocate"]
+    assert "Quyết định 148/QĐ-TTg → Quyết định 1489/QĐ-TTg" in events[-2].detail
+    assert "Xã → Huyện → Thành phố ⇒ Xã → Thành phố (01/07/2025)" in events[-2].detail
+    assert db.session.get(User, approver_of_thach_xa.id).unit_id == tay_phuong.id  # users' scope moved
+
+    # The district-level product now waits at the city, same stage; the ranked one keeps QĐ 148.
+    assert (db.session.get(Product, at_district.id).level, db.session.get(Product, at_district.id).stage) == \
+        ("city", "trained")
+    assert db.session.get(Product, ranked.id).rule_set_code == "qd148-2023"
+    db.session.rollback()
+
+    # It is in the queue of xã Tây Phương's approver, with the two-level step.
+    c = new_client()
+    c.login(approver_of_thach_xa)
+    assert "Bánh tẻ Thạch Xá" in c.get("/staff/queue").get_data(as_text=True)
+    page = c.get(f"/staff/products/{product.id}").get_data(as_text=True)
+    assert "Phê duyệt và gửi lên thành phố" in page
+    assert "chuyển sang quy trình cấp mới" in page and "chuyển về xã mới" in page
+    assert "Xã Thạch Xá → Xã Tây Phương" in page
+    city = new_client()
+    city.login(make_user(Role.CITY_APPROVER))
+    assert "Mật ong Thạch Xá" in city.get("/staff/queue").get_data(as_text=True)
+
+    # Applying the merger again changes nothing.
+    counts = (db.session.query(StageEvent).count(), db.session.query(Commune).count())
+    db.session.rollback()
+    assert _merge(app).startswith("Merger: nothing to do")
+    assert (db.session.query(StageEvent).count(), db.session.query(Commune).count()) == counts
+
+
+def test_split_commune_waits_for_a_person_to_pick_the_new_commune(
+        app, units, thach_hoa, make_user, make_product, new_client):
+    product = make_product(Stage.REGISTERED, Status.AWAITING, Level.COMMUNE, commune_key="thach_xa",
+                           name="Nhãn Thạch Hòa")
+    product.commune_id = thach_hoa.id
+    db.session.commit()
+    hoa_user = make_user(Role.COMMUNE_STAFF, "thach_xa")
+    hoa_user.unit_id = thach_hoa.id
+    db.session.commit()
+    _merge(app)
+
+    still = db.session.get(Product, product.id)
+    assert still.commune_id == thach_hoa.id  # nothing moved silently
+    reloc = db.session.query(Relocation).filter_by(subject_type="product", subject_id=product.id).one()
+    assert reloc.proposed_unit.name == "Hòa Lạc" and reloc.decided_at is None
+    db.session.rollback()
+
+    city_staff = new_client()
+    city_staff.login(make_user(Role.CITY_STAFF))
+    page = city_staff.get("/staff/units/relocations").get_data(as_text=True)
+    assert "Nhãn Thạch Hòa" in page
+    for name in ("Hòa Lạc", "Yên Bài", "Yên Xuân"):
+        assert f"Xã {name}" in page
+    assert "Xã Tây Phương" not in page.split("Nhãn Thạch Hòa")[1].split("</tr>")[0]
+    commune = new_client()
+    commune.login(make_user(Role.COMMUNE_STAFF))
+    assert commune.get("/staff/units/relocations").status_code == 403
+
+    # A commune the resolution does not name is refused; nothing moves.
+    tay_phuong = _unit("Tây Phương")
+    r = city_staff.post(f"/staff/units/relocations/{reloc.id}", {"unit": str(tay_phuong.id)})
+    assert r.status_code == 422 and "nghị quyết" in r.get_data(as_text=True)
+    assert db.session.get(Product, product.id).commune_id == thach_hoa.id
+    db.session.rollback()
+
+    yen_xuan = _unit("Yên Xuân")
+    db.session.rollback()
+    r = city_staff.post(f"/staff/units/relocations/{reloc.id}", {"unit": str(yen_xuan.id)})
+    assert r.status_code == 303
+    db.session.rollback()
+    moved = db.session.get(Product, product.id)
+    assert moved.commune_id == yen_xuan.id
+    last = db.session.query(StageEvent).filter_by(product_id=product.id).order_by(StageEvent.id.desc()).first()
+    assert last.action == "relocate" and "Xã Thạch Hòa → Xã Yên Xuân" in last.detail
+    db.session.rollback()
+    assert city_staff.post(f"/staff/units/relocations/{reloc.id}", {"unit": str(yen_xuan.id)}).status_code == 422
+    page = city_staff.get("/staff/units/relocations").get_data(as_text=True)
+    assert "Nhãn Thạch Hòa" not in page and hoa_user.username in page  # the user still waits
