@@ -139,13 +139,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(plans_bp, url_prefix="/staff/plans")
     app.register_blueprint(evaluation_bp, url_prefix="/staff/evaluation")
     from .certificates.views import bp as certificates_bp
-    from .certificates.views import public_bp as certificate_check_bp
     from .delegation.views import bp as delegation_bp
     from .notifications.views import bp as notifications_bp
     from .units.views import bp as units_bp
 
     app.register_blueprint(certificates_bp, url_prefix="/staff")
-    app.register_blueprint(certificate_check_bp)
     app.register_blueprint(delegation_bp, url_prefix="/staff")
     app.register_blueprint(notifications_bp, url_prefix="/staff")
     app.register_blueprint(units_bp, url_prefix="/staff/units")

@@ -290,7 +290,8 @@ def satisfy_guards(product, name: str) -> None:
 
     if name in ("record_training", "confirm_training", "city_record_training", "city_confirm_training"):
         today = local_today()
-        course = TrainingCourse(title="Lớp tập huấn thử", organiser_level="district", unit_id=product.district_id,
+        course = TrainingCourse(title="Lớp tập huấn thử", organiser_level="district" if product.district_id else "city",
+                                unit_id=product.district_id or product.city_id,
                                 cycle_year=today.year, starts_on=today, ends_on=today)
         db.session.add(course)
         db.session.add(CourseAttendee(course=course, producer_id=product.producer_id, person_name="Đại diện",

@@ -43,15 +43,17 @@ def test_reevaluation_window_and_expiry_with_a_fixed_clock(app, certified, clien
     _on(app, "2026-12-15")  # the last day: still valid in the public register
     assert "Chè lam Thạch Xá" in client.get("/").get_data(as_text=True)
     page = client.get(f"/p/{product.id}").get_data(as_text=True)
-    assert "còn hiệu lực đến ngày 15/12/2026" in page
+    assert "15/12/2026" in page and "Còn hiệu lực" in page
+    item = client.get("/api/v1/products").get_json()["items"][0]
+    assert (item["certificate_status"], item["valid_until"]) == ("valid", "2026-12-15")
 
-    _on(app, "2026-12-16")  # expired: out of the list, and its page says so
-    assert "Chè lam Thạch Xá" not in client.get("/").get_data(as_text=True)
-    assert client.get("/api/v1/products").get_json()["total"] == 0
+    _on(app, "2026-12-16")  # expired: still listed, but as expired, never as valid
+    item = client.get("/api/v1/products").get_json()["items"][0]
+    assert item["certificate_status"] == "expired"
     page = client.get(f"/p/{product.id}").get_data(as_text=True)
-    assert "hết hiệu lực ngày 15/12/2026" in page
-    check = client.get("/certificates/check?number=123/QĐ-UBND-2023").get_data(as_text=True)
-    assert "Hết hiệu lực" in check
+    assert "Hết hiệu lực" in page and "Còn hiệu lực" not in page
+    check = client.get("/certificate?no=123/QĐ-UBND-2023").get_data(as_text=True)
+    assert "hết hiệu lực" in check.lower() and "15/12/2026" in check
 
 
 def test_revocation_ends_the_certificate_at_once(app, certified, make_user, new_client):
@@ -82,9 +84,9 @@ def test_revocation_ends_the_certificate_at_once(app, certified, make_user, new_
     assert r.status_code == 303
     assert "Chè lam Thạch Xá" not in public.get("/").get_data(as_text=True)
     assert public.get(f"/p/{product.id}").status_code == 404
-    check = public.get("/certificates/check?number=123/QĐ-UBND-2023").get_data(as_text=True)
-    assert "Đã thu hồi" in check and "bị thu hồi ngày 02/03/2026" in check and "45/QĐ-UBND" in check
-    assert public.get("/certificates/check?number=nope").status_code == 404
+    check = public.get("/certificate?no=123/QĐ-UBND-2023").get_data(as_text=True)
+    assert "Đã bị thu hồi" in check and "bị thu hồi ngày 02/03/2026" in check and "45/QĐ-UBND" in check
+    assert public.get("/certificate?no=nope").status_code == 404
     db.session.rollback()
     event = db.session.query(StageEvent).filter_by(product_id=product.id, action="revoke_certificate").one()
     assert "45/QĐ-UBND" in event.detail

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import in_own_context
+from conftest import closed_round_with, satisfy_guards, in_own_context
 from ocop_app import rules
 from ocop_app.extensions import db
 from ocop_app.models import Product, StageEvent
@@ -90,8 +90,16 @@ def test_a_2026_dossier_goes_commune_to_city_with_no_district_step(app, make_use
         (city_approver2, "city_confirm_training", {}),
         (city_staff, "city_record_upgrade", {}),
         (city_approver, "city_send_to_evaluation", {}),
-        (council, "city_record_evaluation", {"score": "72,5"}),
-        (city_approver, "city_confirm_ranking", {}),
+    ):
+        satisfy_guards(_fresh(pid), step)  # training attended; upgrade plan and dossier complete
+        response = _act(clients[client_user.id], pid, step, **extra)
+        assert response.status_code == 303, (step, response.get_data(as_text=True)[:300])
+    # The city council scores it in a round; its chair carries the result onto the product.
+    closed_round_with(_fresh(pid), council, "scored", Level.CITY, score=72.5, stars=4)
+    for client_user, step, extra in (
+        (council, "city_finalise_evaluation", {}),
+        (city_approver, "city_confirm_ranking", {"decision_no": "12/QĐ-UBND", "signed_on": "15/07/2026",
+                                                 "certificate_no": "OCOP-HN-2026-0012"}),
     ):
         response = _act(clients[client_user.id], pid, step, **extra)
         assert response.status_code == 303, (step, response.get_data(as_text=True)[:300])

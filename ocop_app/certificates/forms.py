@@ -15,12 +15,3 @@ class RevokeForm(FlaskForm):
     decision_no = StringField(_l("Revocation decision number"), validators=[
         InputRequired(_l("Enter the number of the revocation decision.")), Length(max=120)])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
-
-
-class CheckForm(FlaskForm):
-    """Look a certificate up by its number (GET, no CSRF)."""
-
-    class Meta:
-        csrf = False
-
-    number = StringField(_l("Certificate number"), validators=[Optional(), Length(max=60)])

@@ -9,15 +9,14 @@ from flask_login import current_user
 from .. import clock, rules, workflow
 from ..extensions import db
 from ..models import Certificate, Product
-from ..permissions import PUBLIC, STAFF, access, get_product_or_404, roles
+from ..permissions import STAFF, access, get_product_or_404, roles
 from ..products.operations import InvalidInput
 from ..rendering import redirect_to, render
 from ..workflow import Role
 from . import operations
-from .forms import CheckForm, RevokeForm
+from .forms import RevokeForm
 
 bp = Blueprint("certificates", __name__)
-public_bp = Blueprint("certificate_check", __name__)
 
 
 def _certificate_in_scope(certificate_id: int) -> Certificate:
@@ -87,19 +86,4 @@ def start_upgrade(product_id: int):
                        _("Upgrade opened as a new dossier. Submit it when it is ready."))
 
 
-@public_bp.get("/certificates/check")
-@access(PUBLIC)
-def check():
-    form = CheckForm(request.args)
-    cert = None
-    searched = bool(form.number.data)
-    if searched and form.validate():
-        cert = operations.find_by_number(form.number.data)
-    today = clock.today()
-    grounds = {g["code"]: g["label"] for r in rules.all_rule_sets() for g in r.revocation_grounds}
-    return render("certificates/check.html", "certificates/_check_result.html", status=404 if searched and cert is None else 200,
-                  form=form, cert=cert, searched=searched, today=today,
-                  status_now=cert.status_on(today) if cert else None, grounds=grounds)
-
-
-__all__ = ["bp", "public_bp", "Product"]
+__all__ = ["bp", "Product"]

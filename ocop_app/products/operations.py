@@ -47,7 +47,7 @@ def utcnow() -> dt.datetime:
 
 
 def local_today() -> dt.date:
-    """Today's date in Vietnam (Asia/Ho_Chi_Minh); fixed in tests (:mod:`ocop_app.clock`)."""
+    """Today's date in Vietnam (Asia/Ho_Chi_Minh), or the configured ``OCOP_TODAY``; see :mod:`ocop_app.clock`."""
     return clock.today()
 
 

@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, column, func, literal_column, or_, select, table, text, tuple_
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import and_, case, column, exists, func, literal_column, or_, select, table, text, tuple_
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from .. import catalog, rules
+from .. import catalog, clock, rules
 from ..extensions import db
 from ..models import AdminUnit, Certificate, CertificateStatus, Product
 from ..text import fold
@@ -39,8 +39,8 @@ class BadQuery(Exception):
 
 
 def local_today() -> dt.date:
-    """Today's date in Vietnam (certificate validity is counted in local days)."""
-    return dt.datetime.now(LOCAL_TZ).date()
+    """Today's date in Vietnam (certificate validity is counted in local days); see :mod:`ocop_app.clock`."""
+    return clock.today()
 
 
 # -- what the public may see ------------------------------------------------------
@@ -49,8 +49,11 @@ def recognised_clause(for_count: bool = False):
 
     Every rule set so far recognises ★3 and up (QĐ 1048/2019, QĐ 148/2023, QĐ 26/2026,
     Điều 3.3), so this is normally ``stage = 'ranked' AND stars >= 3``, which the
-    register's indexes serve; differing rule sets get one branch each.
+    register's indexes serve; differing rule sets get one branch each. A product whose
+    certificate was revoked (QĐ 26/2026 Điều 8: it ends at once) or whose passage was replaced
+    by a ranked upgrade leaves the register; an expired one stays, shown as expired, never valid.
     """
+    shown = _not_withdrawn_from_public()
     sets = rules.all_rule_sets()
     minima = {rs.recognised_min_stars for rs in sets}
     if len(minima) == 1:
@@ -58,11 +61,21 @@ def recognised_clause(for_count: bool = False):
         # (stage, stars) one, which covers them.
         low = minima.pop()
         if for_count:
-            return and_(Product.stage == Stage.RANKED.value, Product.stars >= low)
-        return and_(Product.stage == Stage.RANKED.value, Product.stars_desc <= -low)
-    return and_(Product.stage == Stage.RANKED.value, or_(*(
+            return and_(Product.stage == Stage.RANKED.value, Product.stars >= low, shown)
+        return and_(Product.stage == Stage.RANKED.value, Product.stars_desc <= -low, shown)
+    return and_(Product.stage == Stage.RANKED.value, shown, or_(*(
         and_(Product.rule_set_code == rs.code, Product.stars >= rs.recognised_min_stars) for rs in sets
     )))
+
+
+def _not_withdrawn_from_public():
+    """No revoked certificate (as of today) and no ranked upgrade replacing this passage."""
+    today = local_today()
+    revoked = exists().where(Certificate.product_id == Product.id, Certificate.revoked_on.isnot(None),
+                             Certificate.revoked_on <= today)
+    upgrade = aliased(Product)
+    superseded = exists().where(upgrade.upgrade_of_id == Product.id, upgrade.stage == Stage.RANKED.value)
+    return and_(~revoked, ~superseded)
 
 
 def with_public_loads(stmt):
