@@ -59,3 +59,20 @@ def _sqlite_on_begin(conn):  # pragma: no cover - trivial
     if conn.dialect.name != "sqlite":
         return
     conn.exec_driver_sql("BEGIN" if read_only_intent.get() else "BEGIN IMMEDIATE")
+
+
+#: Database objects made by hand in migrations that autogenerate must leave alone:
+#: the SQLite FTS5 search index and its shadow tables, the PostgreSQL full-text index, the public
+#: register's change counter and its certificate indexes (0005_public).
+HAND_MADE = ("product_fts", "ix_product_search_tsv", "public_register_state", "ix_certificate_public_")
+
+#: Foreign keys that migration 0007_rules adds on PostgreSQL only: SQLite cannot add a
+#: constraint to an existing table without rebuilding it, and rebuilding ``product`` and
+#: ``stage_event`` would drop their triggers (search index, append-only log).
+SQLITE_MISSING_FKS = {("admin_unit", "successor_id"), ("certificate", "revoked_by_id"),
+                      ("product", "upgrade_of_id"), ("stage_event", "on_behalf_of_id")}
+
+
+def include_name(name, type_, parent_names) -> bool:
+    """Alembic ``include_name`` hook: False for the :data:`HAND_MADE` objects."""
+    return not (name or "").startswith(HAND_MADE)

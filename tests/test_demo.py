@@ -32,14 +32,14 @@ def test_demo_load_is_idempotent_and_real(app, client):
 
     ranked = db.session.scalar(select(func.count()).select_from(Product).where(Product.stage == "ranked"))
     assert ranked == 161
-    # The register shows a star only while its certificate is valid (36 months; the demo
-    # certificates are dated 1 July of the year of recognition): on 29/11/2026 the 5★ products
-    # recognised in 2024–2025 (9) and the one without a year (no certificate) remain of 24.
+    # All 24 demo 5★ products are listed; a star counts as valid only while its certificate is
+    # (36 months; demo certificates are dated 1 July of the year of recognition): on 29/11/2026
+    # those recognised in 2024–2025 (9) are valid, one has no year (no certificate), the rest expired.
     app.config["OCOP_TODAY"] = dt.date(2026, 11, 29)
     five = client.get("/api/v1/products?stars=5&per_page=100").get_json()
-    assert five["total"] == 10
-    app.config["OCOP_TODAY"] = dt.date(2023, 6, 30)  # the 2020 and 2022 certificates, and the one without
-    assert client.get("/api/v1/products?stars=5&per_page=100").get_json()["total"] == 14
+    assert five["total"] == 24
+    statuses = [i["certificate_status"] for i in five["items"]]
+    assert (statuses.count("valid"), statuses.count(None), statuses.count("expired")) == (9, 1, 14)
     app.config["OCOP_TODAY"] = None
     assert "Khoai tây Hương Ngải" in client.get("/?q=khoai tay").get_data(as_text=True)
 

@@ -13,7 +13,7 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, inspect, make_url, text
 from sqlalchemy.exc import DBAPIError
 
-from conftest import PG_URL, _config, snapshot
+from conftest import PG_URL, _config, snapshot, satisfy_guards
 from ocop_app import create_app, database
 from ocop_app.extensions import db
 from ocop_app.models import StageEvent
@@ -46,6 +46,7 @@ def test_fifty_parallel_confirmations_one_success(make_user, make_product, new_c
     """50 district approvers confirm the same training at once: one success, 49 clear 409s that
     show the current state, exactly one event, and no "database is locked" reaching anyone."""
     product = make_product(Stage.TRAINED, Status.AWAITING, Level.DISTRICT, last_actor=make_user(Role.DISTRICT_STAFF))
+    satisfy_guards(product, "confirm_training")  # the producer attended a course this cycle
     clients = []
     for _ in range(50):
         c = new_client()
@@ -169,10 +170,13 @@ def test_migrations_run_forward_from_an_empty_database(tmp_path):
         assert inspect(db.engine).get_table_names() == []
         upgrade()
         with db.engine.connect() as conn:
-            context = MigrationContext.configure(conn)
+            context = MigrationContext.configure(conn, opts={"include_name": database.include_name})
             heads = app.extensions["migrate"].migrate.get_config().get_main_option("script_location")
             assert context.get_current_revision() is not None and heads
             diff = compare_metadata(context, db.metadata)
+        if db.engine.dialect.name == "sqlite":  # see database.SQLITE_MISSING_FKS for why
+            diff = [d for d in diff if not (d[0] == "add_fk" and (d[1].parent.name, d[1].column_keys[0])
+                                            in database.SQLITE_MISSING_FKS)]
         assert diff == []
         assert set(inspect(db.engine).get_table_names()) >= {t.name for t in db.metadata.sorted_tables}
         db.engine.dispose()
