@@ -5,7 +5,7 @@ PORT   ?= 5000
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app ocop_app
 
-.PHONY: run test install install-test translations messages db demo bench clean
+.PHONY: run runtime test install install-test translations messages db demo bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -39,9 +39,12 @@ demo: db
 	$(FLASK) sheets load
 	$(FLASK) demo load
 
-## Set up, migrate, load the demo data (only adds what is missing) and serve on 127.0.0.1:$(PORT).
-run: demo
+## Debian libraries the app needs at run time (Pango and fonts for PDF documents), if missing.
+runtime:
 	@bash tools/setup-runtime.sh
+
+## Set up, migrate, load the demo data (only adds what is missing) and serve on 127.0.0.1:$(PORT).
+run: runtime demo
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 ## Set up (Python packages; Debian's chromium, chromium-driver and postgresql) and run the
