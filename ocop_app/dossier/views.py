@@ -265,12 +265,11 @@ def plan_edit(product_id: int, action_id: int):
 
 
 def council_results(product) -> dict[str, float]:
-    """The council's mean points per criterion code for ``product``, or ``{}`` when it has not scored.
+    """The council's mean points per criterion code for ``product``, or ``{}`` when it has not scored:
+    the submitted sheets of its latest closed evaluation round (:func:`ocop_app.evaluation.operations.council_means`)."""
+    from ..evaluation.operations import council_means
 
-    Integration point: the evaluation area provides the members' per-criterion
-    results; until it is merged there are none, and the comparison is not shown.
-    """
-    return {}
+    return council_means(product)
 
 
 def _assessment_context(product, errors=None, chosen=None):
