@@ -51,12 +51,13 @@ def _set_errors(form, errors: dict) -> None:
 def _dossier_context(product, upload_form=None, date_form=None):
     on = operations.planned_evaluation_date(product)
     if date_form is None:
-        date_form = PlannedDateForm(formdata=None, planned_evaluation_on=on)
+        date_form = PlannedDateForm(formdata=None, planned_evaluation_on=operations.own_planned_date(product))
     return {
         "product": product,
         "rows": operations.checklist_rows(product, on),
         "problems": operations.dossier_problems(product),
         "planned_on": on,
+        "planned_from_round": on is not None and operations.own_planned_date(product) is None,
         "upload_form": upload_form or DossierFileForm(formdata=None),
         "date_form": date_form,
         "can_upload": _can(*DOSSIER_EDITORS) and not operations.frozen(product),
