@@ -199,7 +199,7 @@ def test_course_form_keeps_input_and_checks_dates(make_user, new_client):
     assert 'value="Nhà văn hóa"' in html
     r = c.post("/staff/training/new", {"title": "", "cycle_year": "1990", "starts_on": "", "ends_on": ""})
     html = r.get_data(as_text=True)
-    assert r.status_code == 422 and "Mục này là bắt buộc." in html and "Hãy chọn một năm trong danh sách." in html
+    assert r.status_code == 422 and "Vui lòng nhập thông tin này." in html and "Hãy chọn một năm trong danh sách." in html
     assert _count(TrainingCourse) == 0
 
 
