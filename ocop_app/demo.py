@@ -340,9 +340,11 @@ DEMO_ROUND = "Đợt đánh giá sản phẩm OCOP huyện Thạch Thất (demo)
 
 #: Thạch Thất products of the real data (ocop_products_partial.csv) in earlier stages that the demo
 #: takes through the workflow to evaluation, so the demo round holds several products.
-TO_EVALUATION = ("Rau ăn lá, quả (theo mùa)", "Đồ gỗ trường kỷ, đồng hồ, sập thờ")
-#: The step taken from each state on the way to evaluation, and who takes it.
+#: (The third, trained and awaiting confirmation, stays in the district approver's queue.)
+TO_EVALUATION = ("Rau hữu cơ Đại Ngàn (rau, củ quả)", "Rau ăn lá, quả (theo mùa)")
+#: The step taken from each state on the way to evaluation, and who takes it (None: the commune's approver).
 TO_EVALUATION_STEPS = {
+    (Stage.REGISTERED, Status.AWAITING, Level.COMMUNE): ("commune_sign_off", None),
     (Stage.REGISTERED, Status.AWAITING, Level.DISTRICT): ("district_accept", "huyen.duyet"),
     (Stage.REGISTERED, Status.APPROVED, Level.DISTRICT): ("record_training", "huyen.canbo"),
     (Stage.TRAINED, Status.AWAITING, Level.DISTRICT): ("confirm_training", "huyen.duyet"),
@@ -364,9 +366,15 @@ def _to_evaluation(loader: _Loader, district: AdminUnit) -> None:
     for product in products:
         while (state := (Stage(product.stage), Status(product.status), Level(product.level))) in TO_EVALUATION_STEPS:
             step, username = TO_EVALUATION_STEPS[state]
+            if username is None:
+                actor = db.session.scalars(select(User).where(User.unit_id == product.commune_id,
+                                                              User.role == Role.COMMUNE_APPROVER.value)
+                                           .order_by(User.id)).first()
+            else:
+                actor = users[username]
             if step == "send_to_evaluation":
                 loader.training_and_dossiers(district)  # the upgrade plan and the dossier
-            advance(product, step, users[username])
+            advance(product, step, actor)
             loader.report.add("workflow steps")
 
 

@@ -46,10 +46,11 @@ def test_demo_round_holds_several_products_taken_there_by_the_workflow(app, new_
     round_ = db.session.scalars(select(EvaluationRound).where(EvaluationRound.name == demo.DEMO_ROUND)).one()
     names = sorted(e.product.name for e in round_.products)
     assert len(names) == 3 and set(demo.TO_EVALUATION) <= set(names)
-    moved = db.session.scalars(select(Product).where(Product.name == "Rau ăn lá, quả (theo mùa)")).one()
+    moved = db.session.scalars(select(Product).where(Product.name == "Rau hữu cơ Đại Ngàn (rau, củ quả)")).one()
     steps = [(e.action, e.actor.username if e.actor else None) for e in db.session.scalars(
         select(StageEvent).where(StageEvent.product_id == moved.id).order_by(StageEvent.id))]
-    assert steps == [("import", None), ("district_accept", "huyen.duyet"), ("record_training", "huyen.canbo"),
+    assert steps == [("import", None), ("commune_sign_off", f"xa.{moved.commune.slug}.duyet"),
+                     ("district_accept", "huyen.duyet"), ("record_training", "huyen.canbo"),
                      ("confirm_training", "huyen.duyet"), ("record_upgrade", "huyen.canbo"),
                      ("send_to_evaluation", "huyen.duyet")]
     round_id = round_.id

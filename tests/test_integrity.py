@@ -13,7 +13,7 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, inspect, make_url, text
 from sqlalchemy.exc import DBAPIError
 
-from conftest import PG_URL, _config, snapshot
+from conftest import PG_URL, _config, satisfy_guards, snapshot
 from ocop_app import create_app, database
 from ocop_app.extensions import db
 from ocop_app.models import StageEvent
@@ -46,6 +46,7 @@ def test_fifty_parallel_confirmations_one_success(make_user, make_product, new_c
     """50 district approvers confirm the same training at once: one success, 49 clear 409s that
     show the current state, exactly one event, and no "database is locked" reaching anyone."""
     product = make_product(Stage.TRAINED, Status.AWAITING, Level.DISTRICT, last_actor=make_user(Role.DISTRICT_STAFF))
+    satisfy_guards(product, "confirm_training")  # the producer attended a course of the cycle
     clients = []
     for _ in range(50):
         c = new_client()
