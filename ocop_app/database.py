@@ -59,3 +59,14 @@ def _sqlite_on_begin(conn):  # pragma: no cover - trivial
     if conn.dialect.name != "sqlite":
         return
     conn.exec_driver_sql("BEGIN" if read_only_intent.get() else "BEGIN IMMEDIATE")
+
+
+#: Database objects made by hand in migrations that autogenerate must leave alone:
+#: the SQLite FTS5 search index and its shadow tables, the PostgreSQL full-text index, the public
+#: register's change counter and its certificate indexes (0005_public).
+HAND_MADE = ("product_fts", "ix_product_search_tsv", "public_register_state", "ix_certificate_public_")
+
+
+def include_name(name, type_, parent_names) -> bool:
+    """Alembic's ``include_name`` filter: ``False`` for the :data:`HAND_MADE` objects."""
+    return not (name or "").startswith(HAND_MADE)

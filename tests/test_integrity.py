@@ -170,7 +170,7 @@ def test_migrations_run_forward_from_an_empty_database(tmp_path):
         assert inspect(db.engine).get_table_names() == []
         upgrade()
         with db.engine.connect() as conn:
-            context = MigrationContext.configure(conn)
+            context = MigrationContext.configure(conn, opts={"include_name": database.include_name})
             heads = app.extensions["migrate"].migrate.get_config().get_main_option("script_location")
             assert context.get_current_revision() is not None and heads
             diff = compare_metadata(context, db.metadata)

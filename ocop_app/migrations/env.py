@@ -46,14 +46,7 @@ def get_metadata():
     return target_db.metadata
 
 
-#: Database objects made by hand in migrations that autogenerate must leave alone:
-#: the SQLite FTS5 search index and its shadow tables, the PostgreSQL full-text index, the public
-#: register's change counter and its certificate indexes (0005_public).
-HAND_MADE = ("product_fts", "ix_product_search_tsv", "public_register_state", "ix_certificate_public_")
-
-
-def include_name(name, type_, parent_names):
-    return not (name or "").startswith(HAND_MADE)
+from ocop_app.database import include_name  # noqa: E402  (hand-made objects autogenerate leaves alone)
 
 
 def run_migrations_offline():
