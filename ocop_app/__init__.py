@@ -7,7 +7,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, g, jsonify, request, session, url_for
+from flask import Flask, g, has_request_context, jsonify, request, session, url_for
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
@@ -165,6 +165,8 @@ def _local_secret_key(instance: Path) -> str:
 
 
 def _select_locale() -> str:
+    if not has_request_context():  # a command (flask demo load): Vietnamese
+        return "vi"
     lang = request.cookies.get("lang")
     if lang in LANGUAGES:
         return lang

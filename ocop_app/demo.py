@@ -260,7 +260,8 @@ class _Loader:
         today = local_today()
         products = db.session.scalars(
             select(Product).where(Product.district_id == district.id,
-                                  Product.stage.in_([Stage.TRAINED.value, Stage.UPGRADED.value]))
+                                  Product.stage.in_([Stage.TRAINED.value, Stage.UPGRADED.value])
+                                  | Product.name.in_(TO_EVALUATION))
             .order_by(Product.id)
         ).all()
         if not products:
@@ -337,6 +338,45 @@ def demo_pdf(title: str, product: Product) -> bytes:
     return bytes(pdf.output())
 DEMO_ROUND = "Đợt đánh giá sản phẩm OCOP huyện Thạch Thất (demo)"
 
+#: Thạch Thất products of the real data (ocop_products_partial.csv) in earlier stages that the demo
+#: takes through the workflow to evaluation, so the demo round holds several products.
+#: (The third, trained and awaiting confirmation, stays in the district approver's queue.)
+TO_EVALUATION = ("Rau hữu cơ Đại Ngàn (rau, củ quả)", "Rau ăn lá, quả (theo mùa)")
+#: The step taken from each state on the way to evaluation, and who takes it (None: the commune's approver).
+TO_EVALUATION_STEPS = {
+    (Stage.REGISTERED, Status.AWAITING, Level.COMMUNE): ("commune_sign_off", None),
+    (Stage.REGISTERED, Status.AWAITING, Level.DISTRICT): ("district_accept", "huyen.duyet"),
+    (Stage.REGISTERED, Status.APPROVED, Level.DISTRICT): ("record_training", "huyen.canbo"),
+    (Stage.TRAINED, Status.AWAITING, Level.DISTRICT): ("confirm_training", "huyen.duyet"),
+    (Stage.TRAINED, Status.APPROVED, Level.DISTRICT): ("record_upgrade", "huyen.canbo"),
+    (Stage.UPGRADED, Status.AWAITING, Level.DISTRICT): ("send_to_evaluation", "huyen.duyet"),
+}
+
+
+def _to_evaluation(loader: _Loader, district: AdminUnit) -> None:
+    """Take the :data:`TO_EVALUATION` products through the workflow with the real operations
+    (:func:`ocop_app.products.operations.advance`: guards, four eyes, the audit log) until the
+    district sends them to evaluation; their training and, once upgraded, their plan and dossier
+    come from :meth:`_Loader.training_and_dossiers`. A product already past these steps is left alone."""
+    from .products.operations import advance
+
+    users = {u.username: u for u in db.session.scalars(select(User).where(User.unit_id == district.id))}
+    products = db.session.scalars(select(Product).where(Product.district_id == district.id,
+                                                        Product.name.in_(TO_EVALUATION)).order_by(Product.id)).all()
+    for product in products:
+        while (state := (Stage(product.stage), Status(product.status), Level(product.level))) in TO_EVALUATION_STEPS:
+            step, username = TO_EVALUATION_STEPS[state]
+            if username is None:
+                actor = db.session.scalars(select(User).where(User.unit_id == product.commune_id,
+                                                              User.role == Role.COMMUNE_APPROVER.value)
+                                           .order_by(User.id)).first()
+            else:
+                actor = users[username]
+            if step == "send_to_evaluation":
+                loader.training_and_dossiers(district)  # the upgrade plan and the dossier
+            advance(product, step, actor)
+            loader.report.add("workflow steps")
+
 
 def _demo_round(loader: _Loader, district: AdminUnit) -> None:
     """A district round chaired by huyen.hoidong1 with huyen.hoidong2 and huyen.hoidong3 as
@@ -378,6 +418,7 @@ def load() -> LoadReport:
     loader.users(city, district, communes)
     loader.products()
     loader.training_and_dossiers(district)
+    _to_evaluation(loader, district)
     _demo_plan(loader, district)
     db.session.flush()
     _demo_round(loader, district)

@@ -42,7 +42,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
 
-from conftest import PASSWORD
+from conftest import PASSWORD, closed_round_with, satisfy_guards
 from ocop_app.workflow import Level, Role, Stage, Status
 
 
@@ -173,10 +173,10 @@ ROLE_STEP = {
     Role.COMMUNE_APPROVER: ("commune_sign_off", (Stage.REGISTERED, Status.AWAITING, Level.COMMUNE), {}, {}),
     Role.DISTRICT_STAFF: ("record_training", (Stage.REGISTERED, Status.APPROVED, Level.DISTRICT), {}, {}),
     Role.DISTRICT_APPROVER: ("district_accept", (Stage.REGISTERED, Status.AWAITING, Level.DISTRICT), {}, {}),
-    Role.DISTRICT_COUNCIL: ("record_evaluation", (Stage.UPGRADED, Status.APPROVED, Level.DISTRICT),
-                            {}, {"score": "72,5"}),
+    Role.DISTRICT_COUNCIL: ("finalise_evaluation", (Stage.UPGRADED, Status.APPROVED, Level.DISTRICT), {}, {}),
     Role.CITY_APPROVER: ("confirm_ranking", (Stage.EVALUATED, Status.AWAITING, Level.CITY),
-                         {"score": 80, "stars": 4}, {}),
+                         {"score": 80, "stars": 4},
+                         {"decision_no": "12/QĐ-UBND", "signed_on": "15/07/2026", "certificate_no": "HN-OCOP-1"}),
 }
 
 
@@ -190,6 +190,11 @@ def _product_action(ctx):
     name, state, extra, data = step
     inside = ctx.make_product(*state, **extra)
     outside = ctx.make_product(*state, commune_key=out_unit(ctx), **extra)
+    for product in (inside, outside):  # the step's data guards (training, plan, dossier) hold
+        satisfy_guards(product, name)
+    if name == "finalise_evaluation":  # the council's result comes from a closed round the user chairs
+        closed_round_with(inside, ctx.user, "scored", Level.DISTRICT)
+        closed_round_with(outside, ctx.make_user(Role.DISTRICT_COUNCIL, "quoc_oai"), "scored", Level.DISTRICT)
     values, out_values = scoped(ctx, {"product_id": inside.id, "name": name},
                                 {"product_id": outside.id, "name": name})
     return Case(values=values, out_values=out_values, data={"version": inside.version, **data}, succeeds=succeeds)

@@ -307,3 +307,53 @@ def test_a_wrong_file_can_be_removed(district, make_product, app, make_user, new
     assert f"/staff/dossier/products/{product.id}/files/{row.id}/delete" in page and "Đổi ngày" in page
     r = canbo_c.post(f"/staff/dossier/products/{product.id}/files/{row.id}/delete")
     assert r.status_code == 303 and _count(StoredFile) == 0 and not path.exists()
+
+
+def test_without_its_own_date_the_product_is_checked_against_its_districts_next_round(district, make_product):
+    """No per-product planned date: the first day of the district's next open evaluation round is the
+    date the dossier's expiry dates are checked against — and, once the product is in a round, that round's."""
+    from ocop_app.models import EvaluationRound, RoundProduct
+    from evaluation_support import add_product
+
+    canbo_c, duyet_c, canbo = district
+    product = make_product(Stage.UPGRADED, Status.AWAITING, Level.DISTRICT, last_actor=canbo, product_set_no=6)
+    _finished_plan(canbo_c, product.id)
+    starts = local_today() + dt.timedelta(days=30)
+    _complete_food_dossier(canbo_c, product.id, expiry=(starts - dt.timedelta(days=1)).strftime("%d/%m/%Y"))
+    r = _send(duyet_c, product.id)
+    assert r.status_code == 403 and "Chưa có ngày dự kiến đánh giá" in r.get_data(as_text=True)
+
+    # A round that has already ended does not count; the next one (starting in 30 days) does.
+    def new_round(name, first, last):
+        r = canbo_c.post("/staff/evaluation/rounds/new", {
+            "name": name, "starts_on": first.strftime("%d/%m/%Y"), "ends_on": last.strftime("%d/%m/%Y"),
+            "rule_set_code": "qd148-2023"})
+        assert r.status_code == 303, r.get_data(as_text=True)[:500]
+        return int(re.search(r"/rounds/(\d+)", r.headers["Location"]).group(1))
+
+    new_round("Đợt đã qua", local_today() - dt.timedelta(days=60), local_today() - dt.timedelta(days=31))
+    round_id = new_round("Đợt cuối năm", starts, starts + dt.timedelta(days=10))
+    page = duyet_c.get(f"/staff/dossier/products/{product.id}").get_data(as_text=True)
+    assert f"<strong>{starts:%d/%m/%Y}</strong> (ngày đầu của đợt đánh giá)" in page
+    expires = starts - dt.timedelta(days=1)
+    message = (f"Giấy chứng nhận cơ sở đủ điều kiện an toàn thực phẩm: Hết hạn ngày {expires:%d/%m/%Y}, "
+               f"trước ngày dự kiến đánh giá {starts:%d/%m/%Y}")
+    r = _send(duyet_c, product.id)
+    assert r.status_code == 403 and message in r.get_data(as_text=True)
+
+    # Renewed past the round's first day: it goes, and the round takes it.
+    db.session.rollback()
+    item = db.session.scalars(select(DossierItem).where(DossierItem.code == "food_safety_certificate")).one()
+    db.session.rollback()
+    assert canbo_c.post(f"/staff/dossier/products/{product.id}/items/{item.id}/dates",
+                        {"issued_on": "01/01/2024", "expires_on": starts.strftime("%d/%m/%Y")}).status_code == 303
+    assert _send(duyet_c, product.id).status_code == 303
+    add_product(canbo_c, round_id, product)
+    # An earlier round opened later does not move the date of the round the product is in.
+    new_round("Đợt bổ sung", local_today() + dt.timedelta(days=5), local_today() + dt.timedelta(days=8))
+    page = duyet_c.get(f"/staff/dossier/products/{product.id}").get_data(as_text=True)
+    assert f"<strong>{starts:%d/%m/%Y}</strong> (ngày đầu của đợt đánh giá)" in page
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(RoundProduct)) == 1
+    assert db.session.scalar(select(func.count()).select_from(EvaluationRound)) == 3
+    db.session.rollback()

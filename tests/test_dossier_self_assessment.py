@@ -81,3 +81,41 @@ def test_staff_enter_the_self_assessment(make_user, make_product, new_client):
     hd.login(make_user(Role.DISTRICT_COUNCIL))
     assert hd.get(f"/staff/dossier/products/{product.id}/self-assessment").status_code == 200
     assert hd.post(f"/staff/dossier/products/{product.id}/self-assessment", form).status_code == 403
+
+
+def test_self_assessment_beside_the_councils_mean_of_the_closed_round(make_user, make_product, new_client):
+    """The commune's self-assessment and, once the district round is closed, the council's mean per
+    criterion (three members' submitted sheets), row by row."""
+    from evaluation_support import choose_for_total, criteria_for, setup_round, submit
+
+    product = make_product(Stage.UPGRADED, Status.APPROVED, Level.DISTRICT, product_set_no=7)
+    sheet_set = selfscore.sheet("qd26-2026", 7)
+    best = _best_choices(sheet_set)
+    xa = new_client()
+    xa.login(make_user(Role.COMMUNE_STAFF))
+    url = f"/staff/dossier/products/{product.id}/self-assessment"
+    assert xa.post(url, {f"c-{code}": str(i) for code, i in best.items()}).status_code == 303
+
+    round_id, (entry_id,), _org, people = setup_round(make_user, new_client, [product])
+    criteria = criteria_for(entry_id)
+    picks = []
+    for (_user, member), total in zip(people, (72, 75, 68)):
+        choices = choose_for_total(criteria, total)
+        picks.append(choices)
+        assert submit(member, round_id, entry_id, choices).status_code == 303
+    # Scoring still open: the council's points are not shown beside the self-assessment.
+    assert 'id="comparison"' not in xa.get(url).get_data(as_text=True)
+
+    assert people[0][1].post(f"/staff/evaluation/rounds/{round_id}/close", {}).status_code == 303
+    page = xa.get(url).get_data(as_text=True)
+    assert 'id="comparison"' in page
+    points = {o.id: o.points for c in criteria for o in c.options}
+    self_points = selfscore.points_of(sheet_set, best)
+    for c in criteria:
+        mean = float(round(sum(points[p[c.id]] for p in picks) / 3, 2))
+        row = re.search(rf'<tr class="[^"]*" data-code="{re.escape(c.code)}">(.*?)</tr>', page, re.S).group(1)
+        cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+        assert cells[3] == f"{mean:g}".replace(".", ","), (c.code, cells)
+        assert cells[2] == f"{self_points[c.code]:g}".replace(".", ",")
+    total = float(sum(round(sum(points[p[c.id]] for p in picks) / 3, 2) for c in criteria))
+    assert abs(total - (72 + 75 + 68) / 3) < 0.05  # the per-criterion means add up to the council's score

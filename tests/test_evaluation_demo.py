@@ -35,3 +35,35 @@ def test_demo_round_is_ready_to_score(app, new_client):
     name, value = re.search(r'type="radio" name="(c\d+)" value="(\d+)"', sheet).groups()
     r = c.post(f"/staff/evaluation/rounds/{round_id}/products/{entry_id}/sheet", {name: value, "action": "save"})
     assert r.status_code == 303
+
+
+def test_demo_round_holds_several_products_taken_there_by_the_workflow(app, new_client):
+    """Two more Thạch Thất products of the real data go through the workflow's steps (accept, training,
+    upgrade, send to evaluation) as the district's people would, so huyen.hoidong1 has three sheets to fill."""
+    from ocop_app.models import StageEvent
+
+    demo.load()
+    round_ = db.session.scalars(select(EvaluationRound).where(EvaluationRound.name == demo.DEMO_ROUND)).one()
+    names = sorted(e.product.name for e in round_.products)
+    assert len(names) == 3 and set(demo.TO_EVALUATION) <= set(names)
+    moved = db.session.scalars(select(Product).where(Product.name == "Rau hữu cơ Đại Ngàn (rau, củ quả)")).one()
+    steps = [(e.action, e.actor.username if e.actor else None) for e in db.session.scalars(
+        select(StageEvent).where(StageEvent.product_id == moved.id).order_by(StageEvent.id))]
+    assert steps == [("import", None), ("commune_sign_off", f"xa.{moved.commune.slug}.duyet"),
+                     ("district_accept", "huyen.duyet"), ("record_training", "huyen.canbo"),
+                     ("confirm_training", "huyen.duyet"), ("record_upgrade", "huyen.canbo"),
+                     ("send_to_evaluation", "huyen.duyet")]
+    round_id = round_.id
+    counts = {m.__tablename__: db.session.query(m).count() for m in (Product, StageEvent, EvaluationRound)}
+    db.session.rollback()
+    assert str(demo.load()) == "nothing new (demo data already loaded)"
+    assert {m.__tablename__: db.session.query(m).count() for m in (Product, StageEvent, EvaluationRound)} == counts
+    db.session.rollback()
+
+    c = new_client()
+    c.login("huyen.hoidong1", "ocop-demo")
+    page = c.get("/staff/evaluation/").get_data(as_text=True)
+    todo = re.search(r'id="todo-heading".*?</ul>', page, re.S).group(0)
+    assert sorted(re.findall(r'/sheet">([^<]+)</a>', todo)) == names
+    for entry_id in re.findall(r"/products/(\d+)/sheet", todo):
+        assert c.get(f"/staff/evaluation/rounds/{round_id}/products/{entry_id}/sheet").status_code == 200

@@ -69,7 +69,9 @@ def test_plan_shows_live_gap_and_numbers_match_the_lists(client, make_user, make
     assert "còn thiếu 1" not in rows["Sản phẩm đạt cấp quốc gia (★5)"] and "Đã đạt chỉ tiêu" in rows[
         "Sản phẩm đạt cấp quốc gia (★5)"]
     assert "còn thiếu 105 sản phẩm đăng ký" in rows["Sản phẩm đăng ký"]  # 115 − 10
-    assert "chưa có dữ liệu" in rows["Cán bộ được tập huấn (%)"]
+    # No one trained yet: 0 % of the district's one official (the planner), from the training records.
+    officials = rows["Cán bộ được tập huấn (%)"]
+    assert "0 %" in officials and "0/1, chu kỳ 2026" in officials and "còn thiếu 100 điểm phần trăm" in officials
     assert "còn thiếu 1 sản phẩm cấp thành phố" in rows["Sản phẩm đạt cấp thành phố (★3+) — Thực phẩm"]
     assert "<svg" in city  # a plain bar per target
 
@@ -122,5 +124,67 @@ def test_demo_plan_115_20_1_100_shows_its_gaps(client):
     shown = int(city.group(2))
     assert f"còn thiếu {20 - shown} sản phẩm cấp thành phố" in page
     assert _list_total(client, city.group(1).replace("&amp;", "&")) == shown
-    assert page.count("chưa có dữ liệu") >= 2  # officials and producers trained: no training data yet
+    # Officials and producers trained: the demo's training records, as the training targets page shows them.
+    assert "chưa có dữ liệu" not in page
+    pcts = re.findall(r'<td class="num actual pct"><a href="/staff/training/targets\?year=(\d+)">([\d,]+) %</a>', page)
+    assert len(pcts) == 2
+    training = client.get(f"/staff/training/targets?year={pcts[0][0]}").get_data(as_text=True)
+    for key, (_year, pct) in zip(("officials", "producers"), pcts):
+        row = re.search(rf'<tr id="target-{key}">(.*?)</tr>', training, re.S).group(1)
+        assert f"<strong>{pct}%</strong>" in row, (key, pct)
     assert "Đã nhập xong" not in page and str(demo.load()) == "nothing new (demo data already loaded)"
+
+
+def test_training_targets_on_the_plan_match_the_training_page(client, new_client, make_user, make_product):
+    """The plan's "officials trained %" and "producers trained %" are the training records' figures:
+    the same numbers as the district's training targets page, and they move when a course is recorded."""
+    from test_training import _confirm, _course, _preview, _xlsx
+
+    ranked_elsewhere = make_product(*RANKED, stars=4, score=78, commune_key="sai_son")  # another district
+    products = [make_product(Stage.REGISTERED, Status.APPROVED, Level.DISTRICT,
+                             commune_key=("thach_xa", "binh_phu")[i % 2]) for i in range(3)]
+    make_user(Role.COMMUNE_STAFF, "thach_xa", username="xa.thachxa")
+    make_user(Role.COMMUNE_STAFF, "binh_phu", username="xa.binhphu")
+    assert _create_plan(client, make_user).status_code == 303  # the planner: a third official
+    plan = _fresh(select(Plan)).one()
+    db.session.rollback()
+
+    def figures():
+        page = client.get(f"/staff/plans/{plan.id}").get_data(as_text=True)
+        shown = {}
+        for m in re.finditer(r'<tr id="target-\d+">(.*?)</tr>', page, re.S):
+            cell = re.search(r'<td class="num actual pct">(.*?)</td>', m.group(1), re.S)
+            if cell:
+                text = re.sub(r"<.*?>", "", cell.group(1))
+                pct, done, of = re.search(r"([\d,]+) %\s+(\d+)/(\d+)", text).groups()
+                label = re.sub(r"<.*?>", "", re.search(r"<th[^>]*>(.*?)</th>", m.group(1)).group(1))
+                shown[label] = (pct, done, of)
+        targets = client.get("/staff/training/targets?year=2026").get_data(as_text=True)
+        training = {}
+        for key in ("officials", "producers"):
+            row = re.search(rf'<tr id="target-{key}">(.*?)</tr>', targets, re.S).group(1)
+            pct = re.search(r"<strong>([\d,]+)%</strong>", row).group(1)
+            done, of = re.search(r"<td>(\d+) / (\d+)</td>", row).groups()
+            training[key] = (pct, done, of)
+        return shown, training, page
+
+    shown, training, page = figures()
+    assert shown["Cán bộ được tập huấn (%)"] == training["officials"] == ("0", "0", "3")
+    assert shown["Chủ thể tham gia được tập huấn (%)"] == training["producers"] == ("0", "0", "3")
+    assert 'href="/staff/training/targets?year=2026"' in page
+
+    # A course: two of the three producers (one absent) and one official.
+    c = new_client()
+    c.login(make_user(Role.DISTRICT_STAFF, username="huyen.canbo"))  # a fourth official, not trained
+    course_id = _course(c)
+    rows = [("Nguyễn Văn A", products[0].producer.name, products[0].commune.name, "", "x"),
+            ("Nguyễn Văn B", products[1].producer.name, products[1].commune.name, "", "vắng"),
+            ("Nguyễn Văn C", products[2].producer.name, products[2].commune.name, "", "x"),
+            ("Cán bộ xã", "", "", "xa.thachxa", "x")]
+    db.session.rollback()
+    assert _confirm(c, course_id, _preview(c, course_id, _xlsx(rows)).get_data(as_text=True)).status_code == 303
+    shown, training, page = figures()
+    assert shown["Cán bộ được tập huấn (%)"] == training["officials"] == ("25", "1", "4")
+    assert shown["Chủ thể tham gia được tập huấn (%)"] == training["producers"] == ("66,7", "2", "3")
+    assert "còn thiếu 33,3 điểm phần trăm" in page
+    assert ranked_elsewhere.producer.name not in page

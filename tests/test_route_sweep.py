@@ -155,13 +155,15 @@ def test_a_new_route_without_a_policy_fails_the_sweep(app, make_user, make_produ
 
 def test_a_new_route_with_an_undeclared_parameter_says_what_to_declare(app, make_user, make_product, units,
                                                                        new_client):
-    app.add_url_rule("/rounds/<int:round_id>", "evaluation.round_detail", access(PUBLIC)(lambda round_id: "x"))
-    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == "evaluation.round_detail")
+    # (round_id is declared in tests/sweep_evaluation.py; a new parameter of that area is not)
+    app.add_url_rule("/rounds/<int:letter_id>/letter", "evaluation.invitation_letter",
+                     access(PUBLIC)(lambda letter_id: "x"))
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == "evaluation.invitation_letter")
     with pytest.raises(UndeclaredParameter) as info:
         sweep_route(app, rule, make_user, make_product, units, new_client)
     message = str(info.value)
-    assert "round_id" in message and "tests/sweep_evaluation.py" in message
-    assert "@routesweep.param('round_id')" in message
+    assert "letter_id" in message and "tests/sweep_evaluation.py" in message
+    assert "@routesweep.param('letter_id')" in message
 
 
 def test_the_sweep_catches_a_leaky_route(app, make_user, make_product, units, new_client):

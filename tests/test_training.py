@@ -223,3 +223,57 @@ def test_targets_page(make_user, make_product, new_client, units):
     assert "100%" in officials and "33,3%" in officials and "1 / 3" in officials
     assert "50%" in producers and "1 / 2" in producers
     assert c.get(f"/staff/training/targets?year={local_today().year - 1}").status_code == 200
+
+
+def test_attendance_downloads_as_xlsx_and_imports_back(make_user, make_product, new_client):
+    """The course page links the attendance list as XLSX: one row per attendee, who was absent, in the
+    columns the import reads — so the list imported into another course gives the same attendance."""
+    from ocop_app.reports.xlsx import read_rows
+
+    canbo = make_user(Role.DISTRICT_STAFF, username="huyen.canbo")
+    official = make_user(Role.COMMUNE_STAFF, "binh_phu", username="xa.binhphu")
+    products = [make_product(Stage.REGISTERED, Status.APPROVED, Level.DISTRICT,
+                             commune_key=("thach_xa", "binh_phu", "thach_xa")[i]) for i in range(3)]
+    c = new_client()
+    c.login(canbo)
+    course_id = _course(c, title="Tập huấn hồ sơ OCOP")
+    rows = [(f"Nguyễn Văn {chr(65 + i)}", p.producer.name, p.commune.name, "", "x" if i != 1 else "vắng")
+            for i, p in enumerate(products)]
+    rows.append(("Cán bộ Bình Phú", "", "", official.username, "x"))
+    assert _confirm(c, course_id, _preview(c, course_id, _xlsx(rows)).get_data(as_text=True)).status_code == 303
+
+    page = c.get(f"/staff/training/{course_id}").get_data(as_text=True)
+    link = f"/staff/training/{course_id}/attendance.xlsx"
+    assert f'href="{link}"' in page and "Tải danh sách điểm danh" in page
+    db.session.rollback()  # end the test thread's read before writing
+    reader = new_client()
+    reader.login(make_user(Role.COMMUNE_STAFF, "thach_xa"))
+    r = reader.get(link)
+    assert r.status_code == 200 and r.mimetype.endswith("spreadsheetml.sheet")
+    headers, got = read_rows(r.data)
+    assert headers == ["STT", "Họ và tên", "Chủ thể", "Xã", "Tên đăng nhập", "Có mặt"]
+    assert got == [
+        [1, "Nguyễn Văn A", products[0].producer.name, "Thạch Xá", None, "x"],
+        [2, "Nguyễn Văn B", products[1].producer.name, "Bình Phú", None, "vắng"],
+        [3, "Nguyễn Văn C", products[2].producer.name, "Thạch Xá", None, "x"],
+        [4, official.full_name, None, "Bình Phú", "xa.binhphu", "x"],
+    ]
+
+    second = _course(c, title="Tập huấn nhắc lại")
+    html = _preview(c, second, r.data).get_data(as_text=True)
+    assert "4 dòng có thể ghi nhận, 0 dòng có lỗi" in html
+    assert _confirm(c, second, html).status_code == 303
+    db.session.rollback()
+    def attendance(cid):
+        return [(a.person_name, a.producer_id, a.user_id, a.present) for a in db.session.scalars(
+            select(CourseAttendee).where(CourseAttendee.course_id == cid).order_by(CourseAttendee.id))]
+
+    assert attendance(second) == attendance(course_id)
+    assert [a[1:] for a in attendance(second)] == [
+        (products[0].producer_id, None, True), (products[1].producer_id, None, False),
+        (products[2].producer_id, None, True), (None, official.id, True)]
+    db.session.rollback()
+    # Out of the course's area: another district's officer does not get it.
+    other = new_client()
+    other.login(make_user(Role.DISTRICT_STAFF, "quoc_oai"))
+    assert other.get(link).status_code == 404

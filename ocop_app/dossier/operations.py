@@ -14,10 +14,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import DossierItem, Product, ProductDossier, SelfAssessment, SelfAssessmentChoice, StoredFile, \
-    UpgradeAction, User
-from ..products.operations import InvalidInput
-from ..workflow import Stage, Status
+from ..models import DossierItem, EvaluationRound, Product, ProductDossier, RoundProduct, RoundStatus, \
+    SelfAssessment, SelfAssessmentChoice, StoredFile, UpgradeAction, User
+from ..products.operations import InvalidInput, local_today
+from ..workflow import Level, Stage, Status
 from . import checklist, storage
 
 
@@ -38,13 +38,41 @@ def frozen(product: Product) -> bool:
 def planned_evaluation_date(product: Product) -> dt.date | None:
     """The date the product is planned to be evaluated, or ``None``.
 
-    Today this is the per-product ``ProductDossier.planned_evaluation_on`` set by
-    district staff. Integration point: once evaluation rounds (đợt đánh giá) are
-    merged, return the date of the round the product is placed in when the
-    per-product date is empty.
+    In order: the per-product ``ProductDossier.planned_evaluation_on`` set by district
+    staff; else the first day of the open evaluation round (đợt đánh giá) the product is
+    in; else the first day of the next open round at its unit and level (its district's,
+    or its city's once at the city), one not yet ended on today's date. Expiry dates of
+    the dossier are checked against it (QĐ 26/2026 Phụ lục II: papers valid at evaluation).
     """
+    own = own_planned_date(product)
+    return own if own is not None else round_date(product)
+
+
+def own_planned_date(product: Product) -> dt.date | None:
+    """The per-product planned date set by district staff, or ``None``."""
     return db.session.scalar(
         select(ProductDossier.planned_evaluation_on).where(ProductDossier.product_id == product.id)
+    )
+
+
+def round_date(product: Product) -> dt.date | None:
+    """``starts_on`` of the open round holding ``product``, else of the next open round of its
+    district (city, for a product at the city level) not yet ended; ``None`` without one."""
+    in_round = db.session.scalar(
+        select(EvaluationRound.starts_on).join(RoundProduct)
+        .where(RoundProduct.product_id == product.id, EvaluationRound.status == RoundStatus.OPEN.value)
+        .order_by(EvaluationRound.starts_on.desc()).limit(1)
+    )
+    if in_round is not None:
+        return in_round
+    at_city = product.level == Level.CITY.value
+    unit_id = product.city_id if at_city else product.district_id
+    level = Level.CITY if at_city else Level.DISTRICT
+    return db.session.scalar(
+        select(EvaluationRound.starts_on)
+        .where(EvaluationRound.unit_id == unit_id, EvaluationRound.level == level.value,
+               EvaluationRound.status == RoundStatus.OPEN.value, EvaluationRound.ends_on >= local_today())
+        .order_by(EvaluationRound.starts_on, EvaluationRound.id).limit(1)
     )
 
 

@@ -51,12 +51,13 @@ def _set_errors(form, errors: dict) -> None:
 def _dossier_context(product, upload_form=None, date_form=None):
     on = operations.planned_evaluation_date(product)
     if date_form is None:
-        date_form = PlannedDateForm(formdata=None, planned_evaluation_on=on)
+        date_form = PlannedDateForm(formdata=None, planned_evaluation_on=operations.own_planned_date(product))
     return {
         "product": product,
         "rows": operations.checklist_rows(product, on),
         "problems": operations.dossier_problems(product),
         "planned_on": on,
+        "planned_from_round": on is not None and operations.own_planned_date(product) is None,
         "upload_form": upload_form or DossierFileForm(formdata=None),
         "date_form": date_form,
         "can_upload": _can(*DOSSIER_EDITORS) and not operations.frozen(product),
@@ -265,12 +266,11 @@ def plan_edit(product_id: int, action_id: int):
 
 
 def council_results(product) -> dict[str, float]:
-    """The council's mean points per criterion code for ``product``, or ``{}`` when it has not scored.
+    """The council's mean points per criterion code for ``product``, or ``{}`` when it has not scored:
+    the submitted sheets of its latest closed evaluation round (:func:`ocop_app.evaluation.operations.council_means`)."""
+    from ..evaluation.operations import council_means
 
-    Integration point: the evaluation area provides the members' per-criterion
-    results; until it is merged there are none, and the comparison is not shown.
-    """
-    return {}
+    return council_means(product)
 
 
 def _assessment_context(product, errors=None, chosen=None):

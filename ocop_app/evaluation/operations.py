@@ -499,6 +499,37 @@ def result_of(entry: RoundProduct, criteria: list[Criterion] | None = None) -> s
     )
 
 
+def council_means(product: Product) -> dict[str, float]:
+    """The council's mean points per criterion for ``product`` in its latest closed round:
+    ``{criterion code: mean points of the submitted sheets of the round's scoring members}``
+    (recused and draft sheets do not count), or ``{}`` when no closed round scored it.
+
+    QĐ 26/2026 Điều 3.3: a product's points are the average of the council members' sheets;
+    this is the same average, taken per criterion, for the self-assessment comparison.
+    """
+    entry = db.session.scalars(
+        select(RoundProduct).join(EvaluationRound)
+        .where(RoundProduct.product_id == product.id, EvaluationRound.status == RoundStatus.CLOSED.value)
+        .order_by(EvaluationRound.closed_at.desc(), EvaluationRound.id.desc())
+    ).first()
+    if entry is None:
+        return {}
+    scorers = {m.user_id for m in entry.round.scorers}
+    rows = db.session.execute(
+        select(Criterion.code, CriterionOption.points)
+        .select_from(ScoreChoice)
+        .join(ScoreSheet, ScoreChoice.sheet_id == ScoreSheet.id)
+        .join(Criterion, ScoreChoice.criterion_id == Criterion.id)
+        .join(CriterionOption, ScoreChoice.option_id == CriterionOption.id)
+        .where(ScoreSheet.round_product_id == entry.id, ScoreSheet.status == SheetStatus.SUBMITTED.value,
+               ScoreSheet.member_id.in_(scorers))
+    ).all()
+    sums: dict[str, list[Decimal]] = {}
+    for code, points in rows:
+        sums.setdefault(code, []).append(Decimal(points))
+    return {code: float(round(sum(values) / len(values), 2)) for code, values in sums.items()}
+
+
 def proposes(round_: EvaluationRound, score: Decimal | None, stars: int | None) -> bool:
     """Whether a result goes up a level: ★ ≥ the rule set's ``propose_min_stars`` from a district
     (★3, QĐ 148/2023); score ≥ ``central_min_score`` from a city (90, for ★5 at the central level)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, flash, redirect, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -473,10 +473,9 @@ def minutes(round_id: int):
 def export(round_id: int):
     round_ = get_round_or_404(round_id)
     _require_scores_visible(round_)
+    from ..reports.xlsx import xlsx_response
     from .export import round_workbook
 
     buffer = io.BytesIO()
     round_workbook(ops.preload(round_)).save(buffer)
-    buffer.seek(0)
-    return send_file(buffer, as_attachment=True, download_name=f"dot-danh-gia-{round_.id}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return xlsx_response(buffer.getvalue(), f"dot-danh-gia-{round_.id}.xlsx")

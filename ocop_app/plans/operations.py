@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_, select
 
 from ..extensions import db
-from ..models import AdminUnit, Commune, Plan, PlanMetric, PlanTarget, Product
+from ..models import AdminUnit, Commune, District, Plan, PlanMetric, PlanTarget, Product
+from ..products.operations import local_today
 from ..text import fold
+from ..training import operations as training
 from ..workflow import Level
 from . import metrics
 
@@ -35,20 +37,27 @@ def communes_of(unit: AdminUnit) -> list[AdminUnit]:
 
 @dataclass
 class TargetProgress:
-    """One target measured: ``actual`` is ``None`` when there is no data (percent targets until
-    training records land); ``by_commune`` maps commune id → count."""
+    """One target measured: ``actual`` is ``None`` when there is no data; ``by_commune`` maps
+    commune id → count. Percent targets (officials/producers trained) carry ``actual`` as a
+    percentage (one decimal), ``done``/``of`` the people behind it and the cycle ``year`` counted."""
 
     target: PlanTarget
-    actual: int | None
+    actual: int | float | None
     by_commune: dict[int, int] = field(default_factory=dict)
+    done: int | None = None
+    of: int | None = None
+    year: int | None = None
 
     @property
     def metric(self) -> PlanMetric:
         return PlanMetric(self.target.metric)
 
     @property
-    def gap(self) -> int | None:
-        return None if self.actual is None else max(0, self.target.value - self.actual)
+    def gap(self) -> int | float | None:
+        if self.actual is None:
+            return None
+        return max(0, round(self.target.value - self.actual, 1)) if self.metric.is_percent else max(
+            0, self.target.value - self.actual)
 
     @property
     def percent(self) -> int | None:
@@ -63,17 +72,51 @@ class TargetProgress:
         return args
 
 
+def training_year(plan: Plan) -> int:
+    """The OCOP cycle whose training a plan's percent targets count: this year, kept within the
+    plan's period (its last year once the period is over)."""
+    return min(max(local_today().year, plan.year_from), plan.year_to)
+
+
+def training_counts(plan: Plan) -> dict[PlanMetric, tuple[int, int]] | None:
+    """``{metric: (trained, total)}`` for the two percent targets, from the training records
+    (:func:`ocop_app.training.operations.target_progress`, the district's training targets page),
+    summed over the plan's district or the districts of its city; ``None`` for a commune's plan."""
+    if plan.unit.level == Level.DISTRICT.value:
+        districts = [plan.unit]
+    elif plan.unit.level == Level.CITY.value:
+        districts = db.session.scalars(select(District).where(District.parent_id == plan.unit.id)).all()
+    else:
+        return None
+    year = training_year(plan)
+    parts = [training.target_progress(d, year) for d in districts]
+    return {
+        PlanMetric.OFFICIALS_TRAINED_PCT: (sum(p.officials_trained for p in parts), sum(p.officials_total for p in parts)),
+        PlanMetric.PRODUCERS_TRAINED_PCT: (sum(p.producers_trained for p in parts), sum(p.producers_total for p in parts)),
+    }
+
+
 def progress(plan: Plan) -> list[TargetProgress]:
     """Each target of ``plan`` against the live counts in the plan's unit, total and per commune.
 
     Counts use :mod:`ocop_app.plans.metrics`, the same conditions as the product list's
-    ``reached``/``ranked_at`` filters. Percent targets have no product count (``actual`` None).
+    ``reached``/``ranked_at`` filters. Percent targets come from the training records
+    (:func:`training_counts`), as the training targets page shows them.
     """
     result = []
+    trained = None
     for target in plan.targets:
         cond = metrics.condition(PlanMetric(target.metric), target.branch)
         if cond is None:
-            result.append(TargetProgress(target, None))
+            if trained is None:
+                trained = training_counts(plan) or {}
+            counts = trained.get(PlanMetric(target.metric))
+            if counts is None:
+                result.append(TargetProgress(target, None))
+            else:
+                done, of = counts
+                result.append(TargetProgress(target, training.TargetProgress.pct(done, of), done=done, of=of,
+                                             year=training_year(plan)))
             continue
         base = select(Product.commune_id, func.count()).where(unit_condition(plan.unit), cond)
         by_commune = dict(db.session.execute(base.group_by(Product.commune_id)).all())

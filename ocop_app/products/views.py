@@ -125,7 +125,7 @@ def filtered_products(args, user):
         stmt = stmt.where(metrics.reached(Stage(form.reached.data)))
     if form.ranked_at.data in metrics.RANK_LEVELS:
         stmt = stmt.where(metrics.ranked_at(form.ranked_at.data))
-    q = fold(form.q.data or "")
+    q = fold(form.q.data or "")[:200]  # longer than any name; SQLite refuses LIKE patterns over 50,000 bytes
     if q:
         stmt = stmt.where(Product.search_text.contains(q, autoescape=True))
     return form, stmt.order_by(Product.updated_at.desc(), Product.id.desc())

@@ -122,6 +122,32 @@ def course(course_id: int):
     return render("training/course.html", "training/_attendees.html", **_course_context(c))
 
 
+@bp.get("/<int:course_id>/attendance.xlsx")
+@access(STAFF)
+def attendance_xlsx(course_id: int):
+    """The course's attendance list as XLSX (shared layout of :mod:`ocop_app.reports.xlsx`): one row per
+    attendee, producers then officials, in the columns the attendance import reads back
+    (Họ và tên, Chủ thể, Xã, Tên đăng nhập, Có mặt)."""
+    from ..reports.xlsx import Column, workbook_bytes, xlsx_response
+
+    c = get_course_or_404(course_id)
+    ctx = _course_context(c)
+    rows = list(enumerate(ctx["producers"] + ctx["officials"], start=1))
+    columns = [
+        Column(_("Row no."), lambda r: r[0], kind="int", width=6),
+        Column(_("Full name"), lambda r: r[1].person_name or (r[1].user.full_name if r[1].user else ""), width=28),
+        Column(_("Producer"), lambda r: r[1].producer.name if r[1].producer else "", width=36),
+        Column(_("Commune"), lambda r: (r[1].producer.unit.name if r[1].producer
+                                        else r[1].user.unit.name if r[1].user and r[1].user.unit else ""), width=20),
+        Column(_("Username"), lambda r: r[1].user.username if r[1].user else "", width=20),
+        Column(_("Present"), lambda r: "x" if r[1].present else _("absent"), width=10),
+    ]
+    dates = c.starts_on.strftime("%d/%m/%Y") + (f" – {c.ends_on:%d/%m/%Y}" if c.ends_on != c.starts_on else "")
+    subtitle = f"{c.unit.display_name} · {dates}" + (f" · {c.place}" if c.place else "")
+    data = workbook_bytes(c.title, columns, rows, subtitle=subtitle, sheet_name=_("Attendance"))
+    return xlsx_response(data, f"diem-danh-lop-tap-huan-{c.id}.xlsx")
+
+
 @bp.post("/<int:course_id>/attendees")
 @access(roles(*ORGANISERS))
 def attendee_add(course_id: int):
