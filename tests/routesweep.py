@@ -37,12 +37,14 @@ district, for a district user another district, for a city user another city
 from __future__ import annotations
 
 import importlib
+import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
 
-from conftest import PASSWORD
+from conftest import PASSWORD, satisfy_guards
 from ocop_app.workflow import Level, Role, Stage, Status
 
 
@@ -69,6 +71,30 @@ class Case:
     out_values: dict | None = None
     data: dict = field(default_factory=dict)
     succeeds: bool = True
+
+
+class WithFiles(Mapping):
+    """Form data with uploaded files, for :attr:`Case.data`: ``WithFiles({"code": "x"}, file=("a.pdf", b"%PDF…"))``.
+
+    The sweep posts one case many times (each role, scope, plain and htmx) and the test client
+    closes a file once it is sent, so each read of a file field gives a fresh stream:
+    ``dict(data)`` is a new multipart form every time.
+    """
+
+    def __init__(self, fields: dict | None = None, **files: tuple[str, bytes]):
+        self.fields, self.files = dict(fields or {}), files
+
+    def __getitem__(self, key):
+        if key in self.files:
+            name, content = self.files[key]
+            return io.BytesIO(content), name
+        return self.fields[key]
+
+    def __iter__(self):
+        return iter([*self.fields, *self.files])
+
+    def __len__(self):
+        return len(self.fields) + len(self.files)
 
 
 PARAMS: dict[str, Callable[[Ctx], tuple[Any, Any]]] = {}
@@ -190,6 +216,8 @@ def _product_action(ctx):
     name, state, extra, data = step
     inside = ctx.make_product(*state, **extra)
     outside = ctx.make_product(*state, commune_key=out_unit(ctx), **extra)
+    for product in (inside, outside):  # the step's data guards hold (e.g. the producer trained this cycle)
+        satisfy_guards(product, name)
     values, out_values = scoped(ctx, {"product_id": inside.id, "name": name},
                                 {"product_id": outside.id, "name": name})
     return Case(values=values, out_values=out_values, data={"version": inside.version, **data}, succeeds=succeeds)
