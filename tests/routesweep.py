@@ -27,6 +27,9 @@ data to succeed::
         return Case(values={"sheet_id": sheet.id}, out_values={"sheet_id": other.id},
                     data={"version": sheet.version, ...}, succeeds=ctx.role is Role.DISTRICT_COUNCIL)
 
+A route that takes an upload gets ``data=WithFiles({"code": "x"}, file=("name.pdf", content))``
+(:class:`WithFiles`: a fresh file stream for each request of the sweep).
+
 ``ctx`` (:class:`Ctx`) gives the acting role and user and the ``make_user``,
 ``make_product`` and ``units`` fixtures. Out of scope should be the *nearest*
 object the user must not reach: for a commune user another commune of the same

@@ -209,6 +209,14 @@ def _set_cookie_headers(response):
     return [v for k, v in response.headers.items() if k.lower() == "set-cookie" and v.startswith("session=")]
 
 
+def _dispose(*apps) -> None:
+    """Close the database connections of apps a test made besides ``app`` (on PostgreSQL an engine
+    left to the garbage collector warns of open connections, an error under filterwarnings)."""
+    for extra in apps:
+        with extra.app_context():
+            db.engine.dispose()
+
+
 def test_session_cookie_is_httponly_and_lax_and_secure_over_https(app, db_uri, make_user):
     user = make_user(Role.COMMUNE_STAFF)
     cookie = _set_cookie_headers(Client(app).get("/"))[0]
@@ -216,6 +224,7 @@ def test_session_cookie_is_httponly_and_lax_and_secure_over_https(app, db_uri, m
     https_app = create_app(_config(db_uri) | {"OCOP_HTTPS": True})
     raw = https_app.test_client()
     r = raw.get("/", base_url="https://localhost")
+    _dispose(https_app)
     cookie = _set_cookie_headers(r)[0]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
     assert r.headers["Strict-Transport-Security"].startswith("max-age=")
@@ -305,6 +314,7 @@ def test_login_limits_are_shared_through_redis(db_uri, app, make_user, redis_url
         assert _login_attempt(Client(worker_b), "xa.binhphu", f"y{i}").status_code == 401
     assert _login_attempt(Client(worker_a), "xa.binhphu", "z").status_code == 429
     assert _login_attempt(Client(worker_b), "xa.binhphu", PASSWORD).status_code == 429
+    _dispose(worker_a, worker_b)
 
 
 @pytest.mark.parametrize("target, lands", [
