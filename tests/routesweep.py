@@ -27,6 +27,9 @@ data to succeed::
         return Case(values={"sheet_id": sheet.id}, out_values={"sheet_id": other.id},
                     data={"version": sheet.version, ...}, succeeds=ctx.role is Role.DISTRICT_COUNCIL)
 
+A route that takes an upload gets ``data=WithFiles({"code": "x"}, file=("name.pdf", content))``
+(:class:`WithFiles`: a fresh file stream for each request of the sweep).
+
 ``ctx`` (:class:`Ctx`) gives the acting role and user and the ``make_user``,
 ``make_product`` and ``units`` fixtures. Out of scope should be the *nearest*
 object the user must not reach: for a commune user another commune of the same
@@ -37,6 +40,8 @@ district, for a district user another district, for a city user another city
 from __future__ import annotations
 
 import importlib
+import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -69,6 +74,30 @@ class Case:
     out_values: dict | None = None
     data: dict = field(default_factory=dict)
     succeeds: bool = True
+
+
+class WithFiles(Mapping):
+    """Form data with uploaded files, for :attr:`Case.data`: ``WithFiles({"code": "x"}, file=("a.pdf", b"%PDF…"))``.
+
+    The sweep posts one case many times (each role, scope, plain and htmx) and the test client
+    closes a file once it is sent, so each read of a file field gives a fresh stream:
+    ``dict(data)`` is a new multipart form every time.
+    """
+
+    def __init__(self, fields: dict | None = None, **files: tuple[str, bytes]):
+        self.fields, self.files = dict(fields or {}), files
+
+    def __getitem__(self, key):
+        if key in self.files:
+            name, content = self.files[key]
+            return io.BytesIO(content), name
+        return self.fields[key]
+
+    def __iter__(self):
+        return iter([*self.fields, *self.files])
+
+    def __len__(self):
+        return len(self.fields) + len(self.files)
 
 
 PARAMS: dict[str, Callable[[Ctx], tuple[Any, Any]]] = {}

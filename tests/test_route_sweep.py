@@ -52,9 +52,11 @@ def fingerprint() -> dict:
 
 
 def _request(client, method, url, data, htmx=False):
-    if method == "GET":
-        return client.get(url, htmx=htmx)
-    return client.post(url, data, htmx=htmx)
+    """The response, closed once its body is read (a download keeps its file open until then)."""
+    response = client.get(url, htmx=htmx) if method == "GET" else client.post(url, data, htmx=htmx)
+    response.get_data()
+    response.close()
+    return response
 
 
 def sweep_route(app, rule, make_user, make_product, units, new_client) -> list[str]:
@@ -189,11 +191,12 @@ def test_binhphu_cannot_reach_a_thachxa_product_by_any_route(app, make_user, mak
     """xa.binhphu (either commune role) gets 404 for a Thạch Xá product on every route that names a
     product and is open to the role — page, edit form, every workflow step, plain or htmx — (403 where
     the route is closed to the role) and nothing changes."""
+    from ocop_app.models import Product
     from ocop_app.workflow import TRANSITIONS
 
     # one product in the source state of every workflow step, named with that step
-    targets = [(make_product(t.source_stage, sorted(t.source_statuses)[0], t.level, stars=4, score=80), t.name)
-               for t in TRANSITIONS]
+    pairs = [(make_product(t.source_stage, sorted(t.source_statuses)[0], t.level, stars=4, score=80), t.name)
+             for t in TRANSITIONS]
     tried = 0
     for role in (Role.COMMUNE_STAFF, Role.COMMUNE_APPROVER):
         client = new_client()
@@ -205,8 +208,18 @@ def test_binhphu_cannot_reach_a_thachxa_product_by_any_route(app, make_user, mak
                 continue
             # a route closed to the role refuses before looking at the product (403, same for any id)
             expected = 404 if policy.allows(user) else 403
-            for product, name in (targets if "name" in rule.arguments else targets[:3]):
-                values = {"product_id": product.id} | ({"name": name} if "name" in rule.arguments else {})
+            if set(rule.arguments) - {"product_id", "name"}:
+                # a route naming an object of the product too (a dossier item, a plan action): a Thạch Xá
+                # product with its own object, as the sweep declares it for a Thạch Xá user of the role
+                insider = make_user(role, "thach_xa")
+                case = case_for(Ctx(role, insider, rule.endpoint, "GET", make_user, make_product, units), rule)
+                targets = [(case.values, db.session.get(Product, case.values["product_id"]))]
+            else:
+                chosen = pairs if "name" in rule.arguments else pairs[:3]
+                targets = [({"product_id": p.id} | ({"name": n} if "name" in rule.arguments else {}), p)
+                           for p, n in chosen]
+            for values, product in targets:
+                assert product.commune_id == units["thach_xa"].id
                 url = app.url_map.bind("localhost").build(rule.endpoint, values)
                 for method in sorted(rule.methods - SKIPPED_METHODS):
                     for htmx in (False, True):
