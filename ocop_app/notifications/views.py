@@ -41,7 +41,10 @@ def count():
 @bp.post("/notifications/read")
 @access(STAFF)
 def mark_read():
-    """Mark one (``id``) or all of the user's notifications as read."""
+    """Mark one (``id``) or all of the user's notifications as read.
+
+    An ``id`` that is not one of the user's own notifications → 404 (another user's is not revealed).
+    """
     form = ActionForm()
     if not form.validate():
         abort(400)
@@ -50,7 +53,11 @@ def mark_read():
     if ident:
         if not ident.isdigit():
             abort(400)
-        stmt = stmt.where(Notification.id == int(ident))
+        mine = db.session.scalars(select(Notification.id).where(
+            Notification.id == int(ident), Notification.user_id == current_user.id)).first() if len(ident) < 19 else None
+        if mine is None:
+            abort(404)
+        stmt = stmt.where(Notification.id == mine)
     for item in db.session.scalars(stmt):
         item.read_at = clock.now()
     db.session.commit()

@@ -1,0 +1,48 @@
+"""Route sweep declarations for the relocations confirmation list (administrative change).
+
+A relocation is a record of a split commune waiting for a person to pick its new commune.
+In scope: a product of Thạch Xá (Hà Nội) split over two new communes of Hà Nội. Out of
+scope for a city officer: the same in Hiệp An (Lâm Đồng), the nearest other city. The
+administrator sees every city. See ``tests/routesweep.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from ocop_app.extensions import db
+from ocop_app.models import Commune, Relocation, UnitSuccession
+
+from routesweep import Case, route, scoped
+
+_names = itertools.count(1)
+
+
+def split_relocation(ctx, commune_key: str) -> tuple[Relocation, list[Commune]]:
+    """A product of ``commune_key`` whose commune was split (in part) into two new communes of its
+    city: the pending :class:`Relocation` and the two successors. Commits."""
+    product = ctx.make_product(commune_key=commune_key)
+    old = ctx.units[commune_key]
+    city = old.parent.parent
+    effective = dt.date(2025, 7, 1)
+    new = []
+    for _ in range(2):
+        n = next(_names)
+        commune = Commune(name=f"Xã mới {n}", unit_type="Xã", slug=f"xamoi{n}", parent=city, valid_from=effective)
+        db.session.add(commune)
+        db.session.add(UnitSuccession(old_unit=old, new_unit=commune, whole=False, effective_on=effective,
+                                      source="NQ 1656/NQ-UBTVQH15", note=""))
+        new.append(commune)
+    relocation = Relocation(subject_type="product", subject_id=product.id, old_unit=old, proposed_unit=new[0])
+    db.session.add(relocation)
+    db.session.commit()
+    return relocation, new
+
+
+@route("units.confirm")
+def _confirm(ctx):
+    inside, new = split_relocation(ctx, "thach_xa")
+    outside, _ = split_relocation(ctx, "hiep_an")
+    values, out_values = scoped(ctx, {"relocation_id": inside.id}, {"relocation_id": outside.id})
+    return Case(values=values, out_values=out_values, data={"unit": new[1].id})
