@@ -3,7 +3,7 @@
 Usage: python tools/fill_vi.py            (reads every tools/vi/*.tsv)
 Each TSV line: English msgid <TAB> Vietnamese text. One TSV per area (core, evaluation,
 training, public, …) so that parallel work does not collide; the .po file is generated.
-Only entries that are empty or fuzzy in the catalog are filled; the rest are kept.
+The tables are the source of truth: an entry they name is always set from them.
 """
 
 import sys
@@ -30,8 +30,8 @@ def main() -> None:
         key = message.id[0] if isinstance(message.id, tuple) else message.id
         current = message.string
         empty = (not any(current)) if isinstance(current, tuple) else not current
-        if not empty and not message.fuzzy:
-            continue
+        if key not in table and not empty and not message.fuzzy:
+            continue  # kept in the catalog only (no table line): leave it
         if key not in table:
             missing.append(key)
             continue

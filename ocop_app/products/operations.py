@@ -73,8 +73,11 @@ def place_product(product: Product, unit: AdminUnit) -> None:
 
 
 def _record(product: Product, actor: User | None, action: str, before, reason: str = "", detail: str = "",
-            at: dt.datetime | None = None) -> StageEvent:
+            at: dt.datetime | None = None, on_behalf_of: User | None = None) -> StageEvent:
+    """Add the product's audit row. Every column is set here, at insert: the database refuses
+    any later update of ``stage_event`` (append-only)."""
     event = StageEvent(
+        on_behalf_of=on_behalf_of,
         product=product,
         actor=actor,
         action=action,
@@ -243,8 +246,9 @@ def advance(product: Product, name: str, actor: User, *, reason: str | None = No
     stage, status, level = transition.target
     product.stage, product.status, product.level = stage.value, status.value, level.value
     product.last_actor_id = actor.id
-    event = _record(product, actor, transition.name, before, reason=reason, detail="; ".join(d for d in details if d))
-    event.on_behalf_of = workflow.acting_for(actor, transition)  # a substitute's step (delegation)
+    on_behalf_of = workflow.acting_for(actor, transition)  # a substitute's step (delegation)
+    event = _record(product, actor, transition.name, before, reason=reason,
+                    detail="; ".join(d for d in details if d), on_behalf_of=on_behalf_of)
     _flush_or_conflict()
     return event
 
