@@ -7,6 +7,7 @@ import os
 import secrets
 from pathlib import Path
 
+from werkzeug.routing import IntegerConverter
 from flask import Flask, g, has_request_context, jsonify, request, session, url_for
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
@@ -107,6 +108,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["OCOP_DEV_SECRET_KEY"] = True
     security.configure(app)
 
+    app.url_map.converters["int"] = DatabaseInt  # before any route is added
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
@@ -153,6 +155,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     _install_template_helpers(app)
     _install_error_handlers(app)
     return app
+
+
+class DatabaseInt(IntegerConverter):
+    """``<int:…>`` URL parts limited to what an id column holds (signed 32 bits on PostgreSQL, and
+    what SQLite can bind): a larger number is a 404, not a database error."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _local_secret_key(instance: Path) -> str:

@@ -80,3 +80,9 @@ def _plan_add(ctx):
 @route("dossier.plan_edit")
 def _plan_edit(ctx):
     return _child_case(ctx, "action_id", lambda p: _action(p).id, _ACTION_FORM)
+
+
+@route("dossier.delete_file")
+def _delete_file(ctx):
+    """A file of the product's own dossier; out of scope: another unit's file named under the user's product."""
+    return _child_case(ctx, "file_id", lambda p: _dossier_file(p).id, {})

@@ -119,5 +119,6 @@ def _import_preview(ctx):
 def _import_confirm(ctx):
     producer = _producer(ctx)
     serializer = URLSafeSerializer(current_app.config["SECRET_KEY"], salt="attendance-import")
-    payload = serializer.dumps([{"p": "Lê Văn Cường", "pr": producer.id, "u": None, "x": True}])
-    return _course_case(ctx, data={"payload": payload})
+    rows = [{"p": "Lê Văn Cường", "pr": producer.id, "u": None, "x": True}]
+    # the confirmation carries the checked rows signed and tied to their course
+    return _course_case(ctx, data=lambda course: {"payload": serializer.dumps({"course": course.id, "rows": rows})})

@@ -117,7 +117,7 @@ def filtered_products(args, user):
         stmt = stmt.where(Product.stage == form.stage.data)
     if form.status.data in {s.value for s in Status}:
         stmt = stmt.where(Product.status == form.status.data)
-    if form.commune.data and form.commune.data.isdigit():
+    if form.commune.data and form.commune.data in {str(c.id) for c in communes}:  # only offered ids
         stmt = stmt.where(Product.commune_id == int(form.commune.data))
     if form.branch.data in catalog.BRANCHES:
         stmt = stmt.where(Product.branch == form.branch.data)
