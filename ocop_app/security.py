@@ -23,7 +23,7 @@ import time
 
 import click
 from flask.cli import with_appcontext
-from flask import Flask, current_app, request, session
+from flask import Flask, abort, current_app, request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import parse as parse_limit
@@ -70,6 +70,7 @@ def configure(app: Flask) -> None:
         strategy="moving-window", key_prefix="ocop",
     )
     app.extensions["ocop_limiter"] = limiter
+    app.before_request(refuse_nul_bytes)
     if app.config.get("PROXY_FIX_HOPS"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -120,6 +121,14 @@ class LoginThrottle:
 # --------------------------------------------------------------------------
 # Sessions
 # --------------------------------------------------------------------------
+
+
+def refuse_nul_bytes() -> None:
+    """Refuse (400) a request whose query or form values hold a NUL byte: no text a person types
+    has one, and PostgreSQL text cannot store it (it would end as a 500 at the first query)."""
+    for _key, values in request.values.lists():
+        if any("\x00" in v for v in values):
+            abort(400)
 
 
 def start_session() -> None:

@@ -184,3 +184,11 @@ def test_a_search_longer_than_any_name_is_answered_not_a_500(client, make_user, 
     r = client.get("/staff/products?q=" + "a" * 100_000)
     assert r.status_code == 200 and "Trà xanh Thạch Xá" not in r.get_data(as_text=True)
     assert "Trà xanh Thạch Xá" in client.get("/staff/products?q=tra+xanh").get_data(as_text=True)
+
+
+def test_a_nul_byte_in_a_form_is_refused_not_a_500(client, make_user):
+    user = make_user(Role.COMMUNE_STAFF)
+    r = client.post("/auth/login", {"username": "\x00\x01\x02\x1b[31m", "password": "x"})
+    assert r.status_code == 400
+    assert client.get("/?q=tra\x00xanh").status_code == 400
+    assert client.login(user).status_code in (302, 303)  # ordinary input is untouched
