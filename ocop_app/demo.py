@@ -222,7 +222,7 @@ class _Loader:
             product=product, number=f"DEMO-{year}-{n:04d}", decision_no=f"Quyết định công nhận năm {year} (demo)",
             signed_on=signed_on, valid_until=rule_set.certificate_valid_until(signed_on), stars=product.stars,
             issued_by=Level.CITY.value, rule_set_code=rule_set.code,
-            note="Demo certificate: the public source gives the year only; number and date are not real.",
+            note="Giấy chứng nhận mẫu (demo): nguồn công khai chỉ nêu năm công nhận; số và ngày ký không phải thật.",
         ))
 
     def products(self) -> None:
