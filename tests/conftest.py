@@ -332,3 +332,24 @@ def closed_round_with(product, chair, outcome: str, level: Level, *, score=75, s
     db.session.add(round_)
     db.session.commit()
     return round_
+
+
+def at_once(calls, timeout: float = 120) -> list:
+    """Run the callables in ``calls`` in threads released at the same instant (a barrier), as
+    concurrent requests; return their results in order."""
+    import threading
+
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(i, fn):
+        barrier.wait()
+        results[i] = fn()
+
+    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    return results
+

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 
-from conftest import satisfy_guards, snapshot
+from conftest import at_once, satisfy_guards, snapshot
 from ocop_app.workflow import Level, Role, Stage, Status
 
 
-def _race(clients, url, data):
-    barrier = threading.Barrier(len(clients))
-    results = [None] * len(clients)
-
-    def run(i, c):
-        barrier.wait()
-        results[i] = c.raw.post(url, data=data(c)).status_code
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
+def _post_at_once(clients, url, data):
+    """Every client posts ``data(client)`` to ``url`` at the same instant; their status codes."""
+    return [r.status_code for r in at_once([lambda c=c: c.raw.post(url, data=data(c)) for c in clients])]
 
 
 def test_two_district_approvers_confirm_at_once(make_user, make_product, new_client):
@@ -35,7 +23,7 @@ def test_two_district_approvers_confirm_at_once(make_user, make_product, new_cli
         clients.append(c)
     before = snapshot(product.id)
     url = f"/staff/products/{product.id}/actions/confirm_training"
-    codes = _race(clients, url, lambda c: {"version": before[5], "csrf_token": c.token()})
+    codes = _post_at_once(clients, url, lambda c: {"version": before[5], "csrf_token": c.token()})
     assert sorted(codes) == [303, 409]
     after = snapshot(product.id)
     assert after[:3] == ("trained", "approved", "district")
@@ -51,7 +39,7 @@ def test_many_parallel_confirmations(make_user, make_product, new_client):
         c.token()
         clients.append(c)
     before = snapshot(product.id)
-    codes = _race(clients, f"/staff/products/{product.id}/actions/district_accept",
+    codes = _post_at_once(clients, f"/staff/products/{product.id}/actions/district_accept",
                   lambda c: {"version": before[5], "csrf_token": c.token()})
     assert codes.count(303) == 1 and codes.count(409) == 11, codes
     assert snapshot(product.id)[-1] == before[-1] + 1

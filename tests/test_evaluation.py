@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import io
-import threading
 from decimal import Decimal
 
 import pytest
 from babel.numbers import format_decimal
 from openpyxl import load_workbook
 
-from conftest import snapshot
+from conftest import at_once, snapshot
 from evaluation_support import (add_member, add_product, choose_for_total, criteria_for, make_round, round_status,
                                 setup_round, sheet_of, sheet_url, submit)
 from ocop_app.evaluation import scoring
@@ -300,22 +299,6 @@ def test_autosave_with_htmx_returns_the_totals_and_without_js_the_page_shows_the
 # --------------------------------------------------------------------------
 
 
-def _race(calls):
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, fn):
-        barrier.wait()
-        results[i] = fn()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
-
-
 def _raw_submit(c, round_id, entry_id, choices):
     data = {f"c{k}": str(v) for k, v in choices.items()}
     data.update(action="submit", comment="", csrf_token=c.token())
@@ -329,7 +312,7 @@ def test_two_members_submitting_at_the_same_moment_both_count(make_user, make_pr
     assert submit(people[0][1], round_id, entry_id, choose_for_total(criteria, 70)).status_code == 303
     calls = [_raw_submit(c, round_id, entry_id, choose_for_total(criteria, t))
              for (u, c), t in zip(people[1:], (74, 78))]
-    assert _race(calls) == [303, 303]
+    assert at_once(calls) == [303, 303]
     assert [sheet_of(round_id, entry_id, u).total for u, c in people] == [70, 74, 78]
     assert _close(people[0][1], round_id).status_code == 303
     assert _fresh(product.id).score == Decimal("74.00")
@@ -345,7 +328,7 @@ def test_one_member_submitting_from_two_tabs_counts_once(make_user, make_product
     tab2.raw = c.raw.__class__(c.app, use_cookies=True)
     tab2.raw._cookies = c.raw._cookies  # same browser session, another tab
     tab2._token = c.token()
-    codes = _race([_raw_submit(c, round_id, entry_id, choose_for_total(criteria, 71)),
+    codes = at_once([_raw_submit(c, round_id, entry_id, choose_for_total(criteria, 71)),
                    _raw_submit(tab2, round_id, entry_id, choose_for_total(criteria, 73))])
     assert sorted(codes) == [303, 409], codes
     sheet = sheet_of(round_id, entry_id, member)

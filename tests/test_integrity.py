@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import threading
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -13,7 +12,7 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, inspect, make_url, text
 from sqlalchemy.exc import DBAPIError
 
-from conftest import PG_URL, _config, snapshot, satisfy_guards
+from conftest import at_once, PG_URL, _config, snapshot, satisfy_guards
 from ocop_app import create_app, database
 from ocop_app.extensions import db
 from ocop_app.models import StageEvent
@@ -25,20 +24,11 @@ from test_route_sweep import fingerprint
 
 def _race(clients, url, data, htmx=False):
     """All clients post at the same instant; returns their responses."""
-    barrier = threading.Barrier(len(clients))
-    results = [None] * len(clients)
-
-    def run(i, c):
+    def post(c):
         headers = {"HX-Request": "true", "X-CSRFToken": c.token()} if htmx else {}
-        barrier.wait()
-        results[i] = c.raw.post(url, data=data(c), headers=headers)
+        return lambda: c.raw.post(url, data=data(c), headers=headers)
 
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    return results
+    return at_once([post(c) for c in clients])
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
