@@ -196,6 +196,24 @@ def in_force_on(day: dt.date) -> RuleSet | None:
     return None
 
 
+def for_new_dossiers(day: dt.date, configured: str | None = None) -> list[RuleSet]:
+    """The rule sets a commune may register a new dossier under on ``day``: the deployment's
+    choice first (``configured``, i.e. the ``OCOP_RULE_SET`` setting, else the data file's
+    default), then the rule set in force on ``day`` by its dates if that is another one.
+
+    A deployment may keep an older chain of levels on purpose (Thạch Thất's plan keeps commune →
+    district → city, QĐ 148/2023); the decision in force (from 22/5/2026 QĐ 26/2026) stays
+    available so that a dossier can go commune → city.
+
+    :raises KeyError: if ``configured`` names no rule set.
+    """
+    chosen = [get(configured or default_code())]
+    current = in_force_on(day)
+    if current is not None and current.code != chosen[0].code:
+        chosen.append(current)
+    return chosen
+
+
 def two_level_successor(day: dt.date) -> RuleSet:
     """The rule set without a district level that governs products re-routed when the district
     level disappears on ``day``: the one in force that day, else the first to start after it

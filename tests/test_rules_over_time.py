@@ -108,3 +108,25 @@ def test_a_2026_dossier_goes_commune_to_city_with_no_district_step(app, make_use
     levels = {e.to_level for e in db.session.query(StageEvent).filter_by(product_id=pid)}
     assert "district" not in levels
     db.session.rollback()
+
+
+def test_a_commune_chooses_the_decision_in_force_for_a_new_dossier(app, make_user, client):
+    """The deployment keeps QĐ 148/2023 (three levels) for new dossiers; on a day when QĐ 26/2026 is
+    in force the registration form offers it too, and a dossier registered under it has no district step."""
+    app.config["OCOP_TODAY"] = "2026-12-05"
+    client.login(make_user(Role.COMMUNE_STAFF))
+    form = client.get("/staff/products/new").get_data(as_text=True)
+    assert re.search(r'<option selected value="qd148-2023">Quyết định 148/QĐ-TTg — Xã → Huyện → Thành phố',
+                     form, re.I), form[form.find("rule_set_code"):][:600]
+    assert 'value="qd26-2026">Quyết định 26/2026/QĐ-TTg — Xã → Thành phố' in form
+    typed = {"name": "Chè búp Yên Xuân", "product_set_no": "9", "producer_name": "HTX Chè Yên Xuân",
+             "producer_type": "cooperative", "registration_no": "", "description": ""}
+    refused = client.post("/staff/products/new", {**typed, "rule_set_code": "qd999"})
+    assert refused.status_code == 422 and "Chè búp Yên Xuân" in refused.get_data(as_text=True)
+    r = client.post("/staff/products/new", {**typed, "rule_set_code": "qd26-2026"})
+    assert r.status_code == 303
+    product = _fresh(int(r.headers["Location"].rstrip("/").split("/")[-1]))
+    assert product.rule_set_code == "qd26-2026" and "district" not in product.rule_set.levels
+    edit = client.get(f"/staff/products/{product.id}/edit").get_data(as_text=True)
+    assert "rule_set_code" not in edit  # chosen once, at registration
+    db.session.rollback()

@@ -32,6 +32,9 @@ class ProductForm(FlaskForm):
     producer_type = SelectField(_l("Producer type"), validators=[DataRequired()])
     registration_no = StringField(_l("Business registration number"), validators=[Optional(), Length(max=40)])
     description = TextAreaField(_l("Short description"), validators=[Optional(), Length(max=4000)])
+    #: Only when registering: the governing decision of the new dossier (its chain of levels,
+    #: score sheet and bands); choices from :func:`ocop_app.rules.for_new_dossiers`.
+    rule_set_code = SelectField(_l("Governing decision"), validators=[Optional()])
     version = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
     def __init__(self, *args, **kwargs):

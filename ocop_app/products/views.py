@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select, tuple_
 
-from .. import catalog, clock, deadlines, workflow
+from .. import catalog, clock, deadlines, rules, workflow
 from ..extensions import db
 from ..models import AdminUnit, Commune, Producer, Product, StageEvent
 from ..permissions import STAFF, WORKFLOW_ROLES, access, get_product_or_404, product_scope, roles
@@ -178,6 +178,11 @@ def _producer_for(form: ProductForm, commune: AdminUnit) -> Producer:
 @access(roles(Role.COMMUNE_STAFF))
 def product_new():
     form = ProductForm()
+    offered = rules.for_new_dossiers(clock.today(), _rule_set_for_new())
+    form.rule_set_code.choices = [
+        (r.code, f"{r.decision} — {' → '.join(str(Level(lv).label) for lv in r.levels)}") for r in offered]
+    if not form.rule_set_code.raw_data:  # not posted (e.g. an older form): the deployment's choice
+        form.rule_set_code.data = offered[0].code
     commune = current_user.unit
     if form.validate_on_submit():
         producer = _producer_for(form, commune)
@@ -189,7 +194,7 @@ def product_new():
             branch=None,
             actor=current_user,
             description=form.description.data or "",
-            rule_set_code=_rule_set_for_new(),
+            rule_set_code=form.rule_set_code.data or offered[0].code,
         )
         db.session.commit()
         return redirect_to(url_for("products.product_detail", product_id=product.id),
@@ -211,6 +216,7 @@ def product_edit(product_id: int):
     if not workflow.can_edit(product, current_user):
         abort(403, description=_("This product can no longer be edited."))
     form = ProductForm(obj=None if request.method == "POST" else product)
+    del form.rule_set_code  # chosen once, at registration
     if request.method == "GET":
         form.product_set_no.data = str(product.product_set_no or "")
         form.producer_name.data = product.producer.name
