@@ -210,6 +210,23 @@ def _enough_stars_to_propose(product: "Product", user: "User"):
     return None
 
 
+def _recognised_here(product: "Product", user: "User"):
+    ranks = product.rule_set.recognition.get(product.level, ())
+    if product.stars is None or product.stars not in ranks:
+        if not ranks:
+            return _l("Under %(decision)s this level recognises no star rank.", decision=product.rule_set.decision)
+        return _l("Under %(decision)s this level recognises %(ranks)s stars only.",
+                  decision=product.rule_set.decision, ranks=", ".join(str(r) for r in ranks))
+    return None
+
+
+def _needs_higher_level(product: "Product", user: "User"):
+    problem = _enough_stars_to_propose(product, user)
+    if problem is None and product.stars in product.rule_set.recognition.get(product.level, ()):
+        return _l("This level recognises %(n)s stars itself: confirm the ranking here.", n=product.stars)
+    return problem
+
+
 def _too_few_stars_to_propose(product: "Product", user: "User"):
     needed = product.rule_set.propose_min_stars
     if product.stars is not None and product.stars >= needed:
@@ -236,6 +253,14 @@ NOT_OWN_STEP = Guard("not_own_step", "nobody signs off a step they performed the
 HAS_SCORE = Guard("has_result", "an evaluation result (stars) is recorded", _has_score)
 ENOUGH_STARS = Guard(
     "enough_stars", "stars ≥ the rule set's propose_min_stars (★3 under QĐ 148/2023)", _enough_stars_to_propose
+)
+RECOGNISED_HERE = Guard(
+    "recognised_here", "the product's stars are among those this level recognises under its rule set "
+    "(QĐ 148/2023: the district chairperson recognises ★3)", _recognised_here,
+)
+NEEDS_HIGHER_LEVEL = Guard(
+    "needs_higher_level", "stars ≥ the rule set's propose_min_stars and not recognised at this level "
+    "(QĐ 148/2023: ★4 and up go to the city; QĐ 1048/2019: ★3 and up)", _needs_higher_level,
 )
 TOO_FEW_STARS = Guard("too_few_stars", "stars < the rule set's propose_min_stars", _too_few_stars_to_propose)
 RESULT_FINAL = Guard(
@@ -413,7 +438,13 @@ TRANSITIONS: tuple[Transition, ...] = (
        {R.DISTRICT_COUNCIL}, [DISQUALIFIED], effects=["round_result"]),
     _t("propose_to_city", _l("Confirm the result and propose to the city"), K.SIGN_OFF,
        (ST.EVALUATED, {S.AWAITING, S.RETURNED}, L.DISTRICT), (ST.EVALUATED, S.AWAITING, L.CITY),
-       {R.DISTRICT_APPROVER}, [NOT_OWN_STEP, HAS_SCORE, ENOUGH_STARS]),
+       {R.DISTRICT_APPROVER}, [NOT_OWN_STEP, HAS_SCORE, NEEDS_HIGHER_LEVEL]),
+    # QĐ 148/2023: the district chairperson recognises ★3 (rule set ``recognition``); under
+    # QĐ 1048/2019 the district recognises nothing and this step is never open.
+    _t("district_confirm_ranking", _l("Confirm the star ranking (district recognition)"), K.SIGN_OFF,
+       (ST.EVALUATED, {S.AWAITING, S.RETURNED}, L.DISTRICT), (ST.RANKED, S.APPROVED, L.DISTRICT),
+       {R.DISTRICT_APPROVER}, [NOT_OWN_STEP, HAS_SCORE, RECOGNISED_HERE], effects=["rank"],
+       needs_certificate=True),
     _t("close_not_recognised", _l("Confirm the result (not recognised)"), K.SIGN_OFF,
        (ST.EVALUATED, {S.AWAITING, S.RETURNED}, L.DISTRICT), (ST.EVALUATED, S.CLOSED, L.DISTRICT),
        {R.DISTRICT_APPROVER}, [NOT_OWN_STEP, HAS_SCORE, TOO_FEW_STARS]),

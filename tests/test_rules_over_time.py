@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from conftest import closed_round_with, satisfy_guards, in_own_context
 from ocop_app import rules
 from ocop_app.extensions import db
@@ -129,4 +131,44 @@ def test_a_commune_chooses_the_decision_in_force_for_a_new_dossier(app, make_use
     assert product.rule_set_code == "qd26-2026" and "district" not in product.rule_set.levels
     edit = client.get(f"/staff/products/{product.id}/edit").get_data(as_text=True)
     assert "rule_set_code" not in edit  # chosen once, at registration
+    db.session.rollback()
+
+
+@pytest.mark.parametrize("rule_set_code, stars, score, open_step, closed_step, issued_by", [
+    # QĐ 148/2023: the district chairperson recognises ★3; ★4 and up go to the city.
+    ("qd148-2023", 3, 62, "district_confirm_ranking", "propose_to_city", "district"),
+    ("qd148-2023", 4, 75, "propose_to_city", "district_confirm_ranking", None),
+    # QĐ 1048/2019: the district recognises nothing; ★3 goes to the city.
+    ("qd1048-2019", 3, 62, "propose_to_city", "district_confirm_ranking", None),
+])
+def test_the_district_recognises_only_what_its_rule_set_gives_it(
+        rule_set_code, stars, score, open_step, closed_step, issued_by, make_user, make_product, new_client):
+    council = make_user(Role.DISTRICT_STAFF)
+    product = make_product(Stage.EVALUATED, Status.AWAITING, Level.DISTRICT, stars=stars, score=score,
+                           rule_set_code=rule_set_code, last_actor=council)
+    approver = new_client()
+    approver.login(make_user(Role.DISTRICT_APPROVER))
+    page = approver.get(f"/staff/products/{product.id}").get_data(as_text=True)
+    assert "Xác nhận xếp hạng sao (cấp huyện công nhận)" in page  # offered, or shown disabled with why
+    assert f'why-{closed_step}"' in page and f'why-{open_step}"' not in page  # only the open one enabled
+    refused = _act(approver, product.id, closed_step, decision_no="9/QĐ-UBND", signed_on="20/10/2024",
+                   certificate_no="OCOP-TT-2024-0009")
+    assert refused.status_code == 403 and _fresh(product.id).stage == "evaluated"
+    r = _act(approver, product.id, open_step, decision_no="9/QĐ-UBND", signed_on="20/10/2024",
+             certificate_no="OCOP-TT-2024-0009")
+    assert r.status_code == 303, r.get_data(as_text=True)[:400]
+    done = _fresh(product.id)
+    if issued_by:
+        assert (done.stage, done.level, done.certificate.issued_by) == ("ranked", "district", "district")
+        assert done.certificate.valid_until.isoformat() == "2027-10-20"
+        public = new_client().get(f"/p/{done.id}").get_data(as_text=True)
+        assert done.name in public and "OCOP-TT-2024-0009" in public
+        from ocop_app.plans import metrics  # a plan counts it as recognised by the district, not the city
+
+        def counted(level):
+            return db.session.query(Product.id).filter(Product.id == done.id, metrics.ranked_at(level)).count()
+
+        assert (counted("district"), counted("city")) == (1, 0)
+    else:
+        assert (done.stage, done.status, done.level) == ("evaluated", "awaiting", "city")
     db.session.rollback()

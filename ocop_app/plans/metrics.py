@@ -65,7 +65,9 @@ def ranked_at(level: str):
                 Product.stars >= rs.propose_min_stars,
             )
         elif level == "city":
-            cond = and_(Product.stage == Stage.RANKED.value, Product.stars >= rs.recognised_min_stars)
+            # Recognised by the city (a ★3 the district recognised under QĐ 148/2023 stays at the district).
+            cond = and_(Product.stage == Stage.RANKED.value, Product.level == "city",
+                        Product.stars >= rs.recognised_min_stars)
         else:
             top = max(stars for _minimum, stars in rs.star_bands)
             cond = and_(Product.stage == Stage.RANKED.value, Product.stars >= top)
