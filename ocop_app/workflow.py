@@ -249,10 +249,23 @@ def _council_result(product: "Product", user: "User", outcome: str):
     return None
 
 
+def _city_scored(product: "Product", user: "User"):
+    from .evaluation.operations import city_result_recorded  # the evaluation area owns rounds
+
+    if not city_result_recorded(product):
+        return _l("The city council has not scored this product yet: the chair of a city round records "
+                  "its result when the round closes.")
+    return None
+
+
 NOT_OWN_STEP = Guard("not_own_step", "nobody signs off a step they performed themselves", _not_own_step)
 HAS_SCORE = Guard("has_result", "an evaluation result (stars) is recorded", _has_score)
 ENOUGH_STARS = Guard(
     "enough_stars", "stars ≥ the rule set's propose_min_stars (★3 under QĐ 148/2023)", _enough_stars_to_propose
+)
+CITY_SCORED = Guard(
+    "city_scored", "the city council's result was recorded after the district proposed the product "
+    "(QĐ 148/2023: the city council scores what the districts propose)", _city_scored,
 )
 RECOGNISED_HERE = Guard(
     "recognised_here", "the product's stars are among those this level recognises under its rule set "
@@ -464,7 +477,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     # --- Ranking by the city ---------------------------------------------
     _t("confirm_ranking", _l("Confirm the star ranking"), K.SIGN_OFF,
        (ST.EVALUATED, S.AWAITING, L.CITY), (ST.RANKED, S.APPROVED, L.CITY),
-       {R.CITY_APPROVER}, [NOT_OWN_STEP, HAS_SCORE, ENOUGH_STARS], effects=["rank"], needs_certificate=True),
+       {R.CITY_APPROVER}, [NOT_OWN_STEP, HAS_SCORE, CITY_SCORED, ENOUGH_STARS], effects=["rank"],
+       needs_certificate=True),
     _t("city_return", _l("Return to the district"), K.RETURN,
        (ST.EVALUATED, S.AWAITING, L.CITY), (ST.EVALUATED, S.RETURNED, L.DISTRICT),
        {R.CITY_APPROVER}),

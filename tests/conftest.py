@@ -305,6 +305,8 @@ def satisfy_guards(product, name: str) -> None:
                 dossier_ops.add_dossier_file(product, actor, kind.code, checked)
         dossier_ops.set_planned_evaluation_date(product, actor, local_today() + dt.timedelta(days=30))
     db.session.commit()
+    if name == "confirm_ranking":  # the city council scored what the district proposed
+        city_scored(product)
 def closed_round_with(product, chair, outcome: str, level: Level, *, score=75, stars=4):
     """A closed evaluation round chaired by ``chair`` whose result for ``product`` (``"scored"``
     with ``score``/``stars``, or ``"disqualified"``) waits to be carried onto it. Commits."""
@@ -332,6 +334,24 @@ def closed_round_with(product, chair, outcome: str, level: Level, *, score=75, s
     db.session.add(round_)
     db.session.commit()
     return round_
+
+
+def city_scored(product, *, score=None, stars=None) -> None:
+    """The city council's result for ``product`` (waiting at the city in the three-level chain),
+    recorded by the real step a city round's chair takes (``city_council_result``), so that the
+    city may confirm the ranking. ``score``/``stars`` default to the product's. Commits."""
+    import uuid
+
+    from ocop_app.products.operations import advance
+
+    chair = User(username=f"hoidong.tp.{uuid.uuid4().hex[:8]}", full_name="Chủ tịch hội đồng thành phố",
+                 role=Role.CITY_COUNCIL.value, unit_id=product.city_id, password_hash=_HASH, active=True)
+    db.session.add(chair)
+    db.session.commit()
+    closed_round_with(product, chair, "scored", Level.CITY, score=score if score is not None else product.score,
+                      stars=stars if stars is not None else product.stars)
+    advance(product, "city_council_result", chair)
+    db.session.commit()
 
 
 def at_once(calls, timeout: float = 120) -> list:

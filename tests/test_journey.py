@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from conftest import satisfy_guards, snapshot
-from conftest import snapshot
+from conftest import city_scored, satisfy_guards, snapshot
 from evaluation_support import add_member, add_product, choose_for_total, criteria_for, make_round, setup_round, submit
 from ocop_app.extensions import db
 from ocop_app.models import Certificate, Product, StageEvent
@@ -102,6 +101,11 @@ def test_register_sign_off_and_rank(make_user, new_client):
     tp = new_client()
     tp.login(c_approver)
     assert "Chè lam Thạch Xá" in _queue_names(tp)
+    # The city does not rank on the district's score alone: its council scores first.
+    refused = _action(tp, product_id, "confirm_ranking", decision_no="1234/QĐ-UBND", signed_on="15/07/2026",
+                      certificate_no="HN-OCOP-2026-0001")
+    assert refused.status_code == 403 and "Hội đồng thành phố chưa chấm" in refused.get_data(as_text=True)
+    city_scored(_fresh(product_id))
     assert _action(tp, product_id, "confirm_ranking", decision_no="1234/QĐ-UBND", signed_on="15/07/2026",
                    certificate_no="HN-OCOP-2026-0001").status_code == 303
     p = _fresh(product_id)
@@ -117,12 +121,13 @@ def test_register_sign_off_and_rank(make_user, new_client):
     items = public.get("/api/v1/products?q=che lam").get_json()["items"]
     assert [(i["name"], i["stars"], i["score"]) for i in items] == [("Chè lam Thạch Xá", 4, 71.67)]
 
-    # The timeline shows who, what and when for all 12 steps.
+    # The timeline shows who, what and when for all 13 steps.
     db.session.rollback()
     events = db.session.query(StageEvent).filter_by(product_id=product_id).order_by(StageEvent.id).all()
     assert [e.action for e in events] == [
         "create", "submit", "commune_sign_off", "district_accept", "record_training", "confirm_training",
-        "record_upgrade", "send_to_evaluation", "finalise_evaluation", "propose_to_city", "confirm_ranking",
+        "record_upgrade", "send_to_evaluation", "finalise_evaluation", "propose_to_city", "city_council_result",
+        "confirm_ranking",
     ]
     page = a.get(f"/staff/products/{product_id}").get_data(as_text=True)
     assert "Công nhận hạng sao" in page and "tp.duyet" not in page  # full names, not user names
@@ -174,6 +179,7 @@ def test_return_with_reason_shows_in_timeline_and_allows_resubmission(make_user,
 def test_recognition_input_errors_keep_what_was_typed(make_user, make_product, new_client):
     product = make_product("evaluated", "awaiting", "city", stars=4, score=75,
                            last_actor=make_user(Role.DISTRICT_APPROVER))
+    city_scored(product)
     tp = new_client()
     tp.login(make_user(Role.CITY_APPROVER))
     before = snapshot(product.id)
@@ -196,6 +202,8 @@ def test_recognition_input_errors_keep_what_was_typed(make_user, make_product, n
 def test_a_certificate_number_is_issued_once(make_user, make_product, new_client):
     first = make_product("evaluated", "awaiting", "city", stars=4, score=75, last_actor=make_user(Role.DISTRICT_APPROVER))
     second = make_product("evaluated", "awaiting", "city", stars=3, score=60, last_actor=make_user(Role.DISTRICT_APPROVER))
+    city_scored(first)
+    city_scored(second)
     tp = new_client()
     tp.login(make_user(Role.CITY_APPROVER))
     data = {"decision_no": "12/QĐ-UBND", "signed_on": "15/07/2026", "certificate_no": "HN-7"}

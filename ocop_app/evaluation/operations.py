@@ -610,6 +610,22 @@ def pending_result(product: Product, outcome: str | None) -> RoundProduct | None
     return db.session.scalars(stmt).first()
 
 
+def city_result_recorded(product: Product) -> bool:
+    """Whether the city council's result has been carried onto ``product`` since the district last
+    proposed it to the city (the ``city_council_result`` step after the latest ``propose_to_city``).
+
+    Under QĐ 1048/2019 and QĐ 148/2023 the city/province council scores what the districts propose
+    before the chairperson recognises it; the district's score alone does not rank a product at the city.
+    """
+    from ..models import StageEvent
+
+    last = db.session.scalar(
+        select(StageEvent.action).where(StageEvent.product_id == product.id,
+                                        StageEvent.action.in_(("propose_to_city", "city_council_result")))
+        .order_by(StageEvent.id.desc()).limit(1))
+    return last == "city_council_result"
+
+
 def _forget_choices() -> None:
     if has_app_context():
         g.pop("_choices", None)
