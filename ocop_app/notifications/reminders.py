@@ -3,9 +3,9 @@
 Run once a day by cron or a systemd timer: ``flask --app ocop_app reminders run``
 (no scheduler inside the app). Each *source* is a function ``source(today) ->
 iterable of Reminder`` registered with :func:`reminder_source`; this module
-registers three (certificates entering the re-evaluation window, certificates
-expiring within the rule set's notice period, dossiers waiting past their level's
-deadline). Evaluation rounds (issue 3) plug in the same way, e.g. "council sheets
+registers four (certificates entering the re-evaluation window, certificates
+expiring within the rule set's notice period, re-evaluations not finished by their
+due date, dossiers waiting past their level's deadline). Evaluation rounds (issue 3) plug in the same way, e.g. "council sheets
 not submitted before the round's date".
 
 Every reminder has a stable ``key``; a user gets a notification for a key once
