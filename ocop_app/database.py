@@ -66,11 +66,12 @@ def _sqlite_on_begin(conn):  # pragma: no cover - trivial
 #: register's change counter and its certificate indexes (0005_public).
 HAND_MADE = ("product_fts", "ix_product_search_tsv", "public_register_state", "ix_certificate_public_")
 
-#: Foreign keys that migration 0007_rules adds on PostgreSQL only: SQLite cannot add a
-#: constraint to an existing table without rebuilding it, and rebuilding ``product`` and
-#: ``stage_event`` would drop their triggers (search index, append-only log).
+#: Foreign keys that migrations 0007_rules and 0009_reevaluation add on PostgreSQL only: SQLite
+#: cannot add a constraint to an existing table without rebuilding it, and rebuilding ``product``
+#: and ``stage_event`` would drop their triggers (search index, append-only log).
 SQLITE_MISSING_FKS = {("admin_unit", "successor_id"), ("certificate", "revoked_by_id"),
-                      ("product", "upgrade_of_id"), ("stage_event", "on_behalf_of_id")}
+                      ("certificate", "replaced_by_id"), ("product", "upgrade_of_id"),
+                      ("stage_event", "on_behalf_of_id")}
 
 
 def include_name(name, type_, parent_names) -> bool:

@@ -22,7 +22,10 @@ def _num(value: Decimal | None):
 def round_workbook(round_: EvaluationRound) -> Workbook:
     """Two sheets: "Chấm điểm" with one row per member × criterion of every submitted sheet
     (the option chosen, its points, the criterion's maximum and minimum-star mark), and
-    "Kết quả" with one row per product (members' totals, mean, stars, what held it back)."""
+    "Kết quả" with one row per product (members' totals, mean, stars, what held it back).
+
+    A written round (re-evaluation, QĐ 26/2026 Điều 4) adds a third, "Ý kiến bằng văn bản": its
+    kind in the first row, then one row per member × product with the written opinion."""
     wb = Workbook()
     ws = wb.active
     ws.title = _("Scores")[:31]
@@ -69,7 +72,22 @@ def round_workbook(round_: EvaluationRound) -> Workbook:
             _num(entry.score), entry.stars, entry.held_back, _("yes") if entry.proposed else "",
             str(entry.disqualification.label) if entry.disqualification else "",
         ])
-    for sheet in (ws, results):
+    sheets = [ws, results]
+    if round_.written:
+        opinions = wb.create_sheet(_("Written opinions")[:31])
+        opinions.append([f"{round_.name} — {round_.kind_label}"])
+        opinions.append([_("Product"), _("Producer"), _("Member"), _("Role in the round"), _("Written opinion")])
+        for entry in round_.products:
+            by_member = {s.member_id: s for s in entry.sheets}
+            for m in scorers:
+                s = by_member.get(m.user_id)
+                text = s.opinion if s is not None and s.status == SheetStatus.SUBMITTED.value else ""
+                opinions.append([entry.product.name, entry.product.producer.name, m.user.full_name,
+                                 str(m.role_label), text])
+        opinions.column_dimensions["E"].width = 80
+        for cell in opinions[2]:
+            cell.font = Font(bold=True)
+    for sheet in sheets:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"

@@ -11,7 +11,7 @@ from wtforms.widgets import HiddenInput
 
 from .. import rules
 from ..forms import VietDateField
-from ..models import CouncilRole, Disqualification
+from ..models import CouncilRole, Disqualification, RoundKind
 
 
 class RoundForm(FlaskForm):
@@ -21,9 +21,11 @@ class RoundForm(FlaskForm):
     starts_on = VietDateField(_l("Starts on (dd/mm/yyyy)"), validators=[InputRequired()])
     ends_on = VietDateField(_l("Ends on (dd/mm/yyyy)"), validators=[InputRequired()])
     rule_set_code = SelectField(_l("Rule set"), validators=[DataRequired()])
+    kind = SelectField(_l("Kind of round"), default=RoundKind.ORDINARY.value, validators=[Optional()])
 
     def __init__(self, *args, level: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.kind.choices = [(k.value, k.label) for k in RoundKind]
         self.rule_set_code.choices = [
             (r.code, r.decision) for r in rules.all_rule_sets() if level is None or level in r.levels
         ]

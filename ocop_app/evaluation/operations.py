@@ -18,8 +18,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import rules, workflow
 from ..extensions import db
+from ..certificates import reevaluation
 from ..models import (CouncilMember, CouncilRole, Criterion, CriterionOption, Disqualification,
-                      EvaluationRound, Product, RoundProduct, RoundStatus, ScoreChoice, ScoreSheet, SheetEvent,
+                      EvaluationRound, Product, RoundKind, RoundProduct, RoundStatus, ScoreChoice, ScoreSheet, SheetEvent,
                       SheetGroup, SheetPart, SheetSet, SheetStatus, SheetVersion, User)
 from ..products import operations as product_ops
 from ..products.operations import Conflict, InvalidInput, utcnow
@@ -60,11 +61,17 @@ def is_chair(round_: EvaluationRound, user) -> bool:
 
 
 def create_round(*, actor: User, name: str, starts_on: dt.date, ends_on: dt.date,
-                 rule_set_code: str) -> EvaluationRound:
+                 rule_set_code: str, kind: str = RoundKind.ORDINARY.value) -> EvaluationRound:
     """Open a round at the actor's unit and level, with the rule set's sheet version and council rules.
 
+    ``kind`` is ``ordinary`` (evaluation and ranking) or ``written``: the re-evaluation of
+    certificates by written opinion (QĐ 26/2026 Điều 4), only under a rule set with a
+    re-evaluation window and at a level of its chain that recognises stars
+    (:func:`ocop_app.certificates.reevaluation.runs_written_rounds`).
+
     :raises TransitionDenied: the actor does not organise rounds at a district or city.
-    :raises InvalidInput: empty name, end before start, unknown rule set or its sheets not loaded.
+    :raises InvalidInput: empty name, end before start, unknown rule set or its sheets not loaded,
+        unknown kind, or a written round the rule set does not provide for at this level.
     """
     level = Role(actor.role).level
     if level not in ORGANISER_ROLES or not is_organiser(level, actor):
@@ -86,10 +93,19 @@ def create_round(*, actor: User, name: str, starts_on: dt.date, ends_on: dt.date
         version = db.session.scalars(select(SheetVersion).where(SheetVersion.code == rule_set.sheet_version)).first()
         if version is None:
             errors["rule_set_code"] = _l("The score sheets of this rule set are not loaded (flask sheets load).")
+    try:
+        kind = RoundKind(kind or RoundKind.ORDINARY.value)
+    except ValueError:
+        kind = None
+        errors["kind"] = _l("Choose the kind of round.")
+    if (kind is RoundKind.WRITTEN and rule_set is not None and "rule_set_code" not in errors
+            and not reevaluation.runs_written_rounds(rule_set, level)):
+        errors["kind"] = _l("Under this rule set the council of this level does not re-evaluate certificates "
+                            "by written opinion.")
     if errors:
         raise InvalidInput(errors)
     round_ = EvaluationRound(
-        name=name.strip(), level=level.value, unit_id=actor.unit_id, rule_set_code=rule_set.code,
+        name=name.strip(), level=level.value, unit_id=actor.unit_id, rule_set_code=rule_set.code, kind=kind.value,
         sheet_version=version, starts_on=starts_on, ends_on=ends_on, status=RoundStatus.OPEN.value,
         quorum_numerator=rule_set.quorum[0], quorum_denominator=rule_set.quorum[1],
         chair_required=rule_set.chair_required, max_spread=rule_set.max_spread, created_by_id=actor.id,
@@ -156,7 +172,11 @@ def remove_member(round_: EvaluationRound, member: CouncilMember, actor: User) -
 
 
 def eligible_products(round_: EvaluationRound) -> list[Product]:
-    """Products the workflow sent to evaluation at the round's unit and level, not yet in an open round."""
+    """Products the workflow sent to evaluation at the round's unit and level, not yet in an open round;
+    for a written round, the ranked products with a filed re-evaluation not yet in a round
+    (:func:`ocop_app.certificates.reevaluation.eligible_products`)."""
+    if round_.written:
+        return reevaluation.eligible_products(round_)
     level = Level(round_.level)
     column = Product.district_id if level is Level.DISTRICT else Product.city_id
     in_open_round = (
@@ -181,6 +201,9 @@ def add_product(round_: EvaluationRound, product: Product, actor: User) -> Round
     """
     _require_open(round_)
     if product not in eligible_products(round_):
+        if round_.written:
+            raise InvalidInput({"product_id": _l("This product has no filed re-evaluation waiting in this unit, "
+                                                 "or it is already in a round.")})
         raise InvalidInput({"product_id": _l("This product is not waiting for evaluation in this unit, "
                                              "or is already in an open round.")})
     sheet_set = db.session.scalars(
@@ -188,6 +211,8 @@ def add_product(round_: EvaluationRound, product: Product, actor: User) -> Round
     ).first()
     if sheet_set is None:
         raise InvalidInput({"product_id": _l("The round's score sheets have no sheet for this product's set.")})
+    if round_.written:
+        reevaluation.enter_round(round_, product)
     entry = RoundProduct(round=round_, product=product, sheet_set=sheet_set)
     db.session.add(entry)
     for member in round_.scorers:
@@ -206,6 +231,8 @@ def remove_product(round_: EvaluationRound, entry: RoundProduct, actor: User) ->
     if _has_submitted(entry.sheets) or entry.outcome:
         raise InvalidInput({"product_id": _l("Sheets for this product are already in; it cannot be taken out.")})
     _log(round_, actor, "remove_product", reason=str(entry.product_id))
+    if round_.written:
+        reevaluation.leave_round(round_, entry.product)
     db.session.delete(entry)
     _flush_or_conflict()
 
@@ -310,8 +337,9 @@ def validate_choices(criteria: list[Criterion], raw: dict[int, int | None]) -> d
 
 
 def save_sheet(sheet: ScoreSheet, actor: User, choices: dict[int, int | None], comment: str,
-               criteria: list[Criterion]) -> None:
-    """Save a draft: the chosen options (one per criterion) and the comment.
+               criteria: list[Criterion], opinion: str | None = None) -> None:
+    """Save a draft: the chosen options (one per criterion), the comment and (``None``: unchanged)
+    the written opinion.
 
     :raises Conflict: the sheet was submitted or recused meanwhile (from another tab).
     :raises InvalidInput: an option that does not belong to its criterion.
@@ -331,27 +359,39 @@ def save_sheet(sheet: ScoreSheet, actor: User, choices: dict[int, int | None], c
         else:
             sheet.choices.append(ScoreChoice(criterion_id=criterion_id, option_id=option_id))
     sheet.comment = (comment or "").strip()
+    if opinion is not None:
+        sheet.opinion = opinion.strip()
     sheet.revision += 1
     _flush_or_conflict()
 
 
+#: Errors of :func:`submit_sheet` after which the draft was saved (the caller commits it).
+DRAFT_KEPT = frozenset({"missing", "opinion"})
+
+
 def submit_sheet(sheet: ScoreSheet, actor: User, choices: dict[int, int | None], comment: str,
-                 criteria: list[Criterion]) -> Decimal:
+                 criteria: list[Criterion], opinion: str | None = None) -> Decimal:
     """Save and submit a sheet; it locks. Returns its total (points).
 
     Counted once: the status moves from draft to submitted by compare-and-set, so a
     second tab or a double click gets :class:`Conflict` and changes nothing.
 
-    :raises InvalidInput: a criterion has no option chosen (``missing`` lists their codes) —
-        the choices made are kept as a draft by the caller's commit.
+    :raises InvalidInput: a criterion has no option chosen (``missing`` lists their codes), or, in a
+        written round, no written opinion (``opinion``; QĐ 26/2026 Điều 4: the council decides by
+        written opinion) — the choices made are kept as a draft by the caller's commit
+        (:data:`DRAFT_KEPT`).
     :raises Conflict: already submitted (another tab) or recused.
     """
-    save_sheet(sheet, actor, choices, comment, criteria)
+    save_sheet(sheet, actor, choices, comment, criteria, opinion)
     chosen = choices_of(sheet)
     missing = [c.code for c in criteria if c.id not in chosen]
+    errors = {}
     if missing:
-        raise InvalidInput({"missing": _l("Choose an option for every criterion. Still open: %(codes)s",
-                                          codes=", ".join(missing))})
+        errors["missing"] = _l("Choose an option for every criterion. Still open: %(codes)s", codes=", ".join(missing))
+    if sheet.round_product.round.written and not (sheet.opinion or "").strip():
+        errors["opinion"] = _l("Write your opinion: in a re-evaluation by written opinion it is required.")
+    if errors:
+        raise InvalidInput(errors)
     total = scoring.sheet_totals(specs_of(criteria), chosen)["total"]
     changed = db.session.execute(
         update(ScoreSheet)
@@ -546,6 +586,10 @@ def close_round(round_: EvaluationRound, actor: User, *, expected_version: int |
     (``finalise_evaluation``/``council_disqualify`` at a district, ``city_council_*`` at a city),
     each writing the product's :class:`StageEvent`.
 
+    A written round (re-evaluation, QĐ 26/2026 Điều 4) takes no workflow step: the product stays
+    ranked and its re-evaluation is decided (:func:`ocop_app.certificates.reevaluation.decide`:
+    renewed at min(result, certificate) stars, or not renewed).
+
     :raises TransitionDenied: not the chair; the round is already closed; a product's state no longer
         allows the step.
     :raises InvalidInput: some product lacks a quorum or is flagged for re-scoring (``products`` lists them),
@@ -580,13 +624,17 @@ def close_round(round_: EvaluationRound, actor: User, *, expected_version: int |
             entry.held_back = "; ".join(
                 f"★{s.stars} {s.code} {s.title} ({s.mean_points} < {s.required})" for s in result.held_back
             )
-            entry.proposed = proposes(round_, result.score, result.stars)
+            entry.proposed = not round_.written and proposes(round_, result.score, result.stars)
     round_.status = RoundStatus.CLOSED.value
     round_.closed_by_id = actor.id
     round_.closed_at = utcnow()
     _log(round_, actor, "close")
     _flush_or_conflict()
-    level = Level(round_.level)
+    if round_.written:
+        for entry in round_.products:
+            reevaluation.decide(entry, actor)
+        _flush_or_conflict()
+        return list(round_.products)
     for entry in round_.products:
         reason = ""
         if entry.outcome == "disqualified":
@@ -602,6 +650,7 @@ def pending_result(product: Product, outcome: str | None) -> RoundProduct | None
     stmt = (
         select(RoundProduct).join(EvaluationRound)
         .where(RoundProduct.product_id == product.id, EvaluationRound.status == RoundStatus.CLOSED.value,
+               EvaluationRound.kind == RoundKind.ORDINARY.value,
                RoundProduct.applied_at.is_(None), RoundProduct.outcome.is_not(None))
         .order_by(EvaluationRound.closed_at.desc(), RoundProduct.id.desc())
     )

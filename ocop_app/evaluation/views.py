@@ -10,8 +10,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import (CouncilMember, Disqualification, EvaluationRound, Product, RoundProduct, ScoreSheet,
-                      SheetStatus, User)
+from ..models import (CouncilMember, Disqualification, EvaluationRound, Product, Reevaluation, RoundProduct,
+                      ScoreSheet, SheetStatus, User)
 from ..permissions import access, roles
 from ..products.operations import Conflict, InvalidInput, local_today
 from ..rendering import is_htmx, redirect_to, render
@@ -104,7 +104,8 @@ def round_new():
     if form.validate_on_submit():
         try:
             round_ = ops.create_round(actor=current_user, name=form.name.data, starts_on=form.starts_on.data,
-                                      ends_on=form.ends_on.data, rule_set_code=form.rule_set_code.data)
+                                      ends_on=form.ends_on.data, rule_set_code=form.rule_set_code.data,
+                                      kind=form.kind.data or "ordinary")
         except InvalidInput as exc:
             db.session.rollback()
             for key, message in exc.errors.items():
@@ -137,8 +138,12 @@ def _round_context(round_: EvaluationRound, member_form=None, product_form=None)
         member_form.user_id.choices = [(u.id, f"{u.full_name} ({Role(u.role).label})") for u in people
                                        if u.id not in taken]
         product_form.product_id.choices = [(p.id, f"{p.name} — {p.producer.name}") for p in ops.eligible_products(round_)]
+    reevaluations = {}
+    if round_.written:
+        reevaluations = {r.product_id: r for r in db.session.scalars(
+            select(Reevaluation).where(Reevaluation.round_id == round_.id))}
     return {
-        "round": round_, "entries": entries, "results": results, "scorers": scorers,
+        "round": round_, "entries": entries, "results": results, "scorers": scorers, "reevaluations": reevaluations,
         "member_form": member_form, "product_form": product_form, "organiser": organiser,
         "is_chair": ops.is_chair(round_, current_user), "close_form": CloseForm(formdata=None, version=round_.version),
         "sheet_of": {(s.round_product_id, s.member_id): s for e in entries for s in e.sheets},
@@ -248,6 +253,9 @@ def round_close(round_id: int):
     except (InvalidInput, Conflict, TransitionDenied) as exc:
         return _round_error(round_, exc)
     db.session.commit()
+    if round_.written:
+        return redirect_to(url_for("evaluation.round_detail", round_id=round_.id),
+                           _("The round is closed; the council's decision on each re-evaluation is recorded."))
     return redirect_to(url_for("evaluation.round_detail", round_id=round_.id),
                        _("The round is closed; the results have been sent on."))
 
@@ -291,7 +299,7 @@ def posted_choices() -> dict[int, int | None]:
     return out
 
 
-def _sheet_context(round_, entry, sheet, criteria, *, choices=None, comment=None, errors=None):
+def _sheet_context(round_, entry, sheet, criteria, *, choices=None, comment=None, opinion=None, errors=None):
     chosen = choices if choices is not None else ops.choices_of(sheet)
     totals = scoring.sheet_totals(ops.specs_of(criteria), chosen)
     parts = []
@@ -307,6 +315,7 @@ def _sheet_context(round_, entry, sheet, criteria, *, choices=None, comment=None
     return {
         "round": round_, "entry": entry, "sheet": sheet, "parts": parts, "chosen": chosen, "totals": totals,
         "comment": sheet.comment if comment is None else comment, "errors": errors or {}, "editable": editable,
+        "opinion": sheet.opinion if opinion is None else opinion,
         "answered": sum(1 for c in criteria if c.id in chosen), "count": len(criteria),
         "form": ReasonForm(formdata=None),
     }
@@ -329,21 +338,24 @@ def sheet_mine(round_id: int, entry_id: int):
         abort(400)
     raw = posted_choices()
     comment = request.form.get("comment", "")[:4000]
+    # the written opinion (lấy ý kiến bằng văn bản) is asked for in a written round only
+    opinion = request.form.get("opinion", "")[:8000] if round_.written else None
     action = request.form.get("action", "save")
     try:
         if action == "submit":
-            ops.submit_sheet(sheet, current_user, raw, comment, criteria)
+            ops.submit_sheet(sheet, current_user, raw, comment, criteria, opinion)
         else:
-            ops.save_sheet(sheet, current_user, raw, comment, criteria)
+            ops.save_sheet(sheet, current_user, raw, comment, criteria, opinion)
     except InvalidInput as exc:
-        if "missing" in exc.errors:
-            db.session.commit()  # the choices made are kept as a draft
+        if exc.errors.keys() & ops.DRAFT_KEPT:
+            db.session.commit()  # the choices made (and what was written) are kept as a draft
         else:
             db.session.rollback()
         sheet = db.session.get(ScoreSheet, sheet.id)
         typed = {k: v for k, v in raw.items() if v is not None}
         flash(" ".join(str(m) for m in exc.errors.values()), "error")
-        ctx = _sheet_context(round_, entry, sheet, criteria, choices=typed, comment=comment, errors=exc.errors)
+        ctx = _sheet_context(round_, entry, sheet, criteria, choices=typed, comment=comment, opinion=opinion,
+                             errors=exc.errors)
         return render("evaluation/sheet.html", "evaluation/_sheet_totals.html", status=422, **ctx)
     except Conflict as exc:
         db.session.rollback()
@@ -465,7 +477,11 @@ def minutes(round_id: int):
     for entry in round_.products:
         by_member = {s.member_id: s for s in entry.sheets}
         rows.append((entry, [by_member.get(m.user_id) for m in scorers]))
-    return render("evaluation/minutes.html", round=round_, rows=rows, scorers=scorers)
+    reevaluations = {}
+    if round_.written:
+        reevaluations = {r.product_id: r for r in db.session.scalars(
+            select(Reevaluation).where(Reevaluation.round_id == round_.id))}
+    return render("evaluation/minutes.html", round=round_, rows=rows, scorers=scorers, reevaluations=reevaluations)
 
 
 @bp.get("/rounds/<int:round_id>/export.xlsx")

@@ -3,7 +3,7 @@
 from .dossier import (DossierItem, ProductDossier, SelfAssessment, SelfAssessmentChoice, StoredFile,
                       UpgradeAction)
 from .evaluation import (Criterion, CriterionOption, CouncilMember, CouncilRole, Disqualification, EvaluationRound,
-                         RoundProduct, RoundStatus, ScoreChoice, ScoreSheet, SheetEvent, SheetGroup, SheetPart,
+                         RoundKind, RoundProduct, RoundStatus, ScoreChoice, ScoreSheet, SheetEvent, SheetGroup, SheetPart,
                          SheetSet, SheetStatus, SheetVersion)
 from .training import CourseAttendee, TrainingCourse
 from .plans import Plan, PlanMetric, PlanTarget
@@ -12,6 +12,7 @@ from .delegation import Delegation
 from .notifications import Notification, OutboxEmail
 from .products import (Certificate, CertificateStatus, Producer, ProducerType, Product, StageEvent,
                        certificates_valid_on)
+from .reevaluation import Reevaluation, ReevaluationOutcome, ReevaluationStatus
 from .units import AdminUnit, City, Commune, District, Relocation, UnitSuccession
 from .users import User
 
@@ -22,6 +23,10 @@ __all__ = [
     "CriterionOption",
     "Disqualification",
     "EvaluationRound",
+    "Reevaluation",
+    "ReevaluationOutcome",
+    "ReevaluationStatus",
+    "RoundKind",
     "RoundProduct",
     "RoundStatus",
     "ScoreChoice",

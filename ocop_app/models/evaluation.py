@@ -174,6 +174,22 @@ class RoundStatus(enum.StrEnum):
         return {RoundStatus.OPEN: _l("Scoring in progress"), RoundStatus.CLOSED: _l("Closed")}[self]
 
 
+class RoundKind(enum.StrEnum):
+    """An ordinary evaluation and ranking round, or the re-evaluation of certificates nearing
+    expiry, which the council decides by written opinion (lấy ý kiến bằng văn bản,
+    QĐ 26/2026 Điều 4)."""
+
+    ORDINARY = "ordinary"
+    WRITTEN = "written"
+
+    @property
+    def label(self):
+        return {
+            RoundKind.ORDINARY: _l("Evaluation and ranking"),
+            RoundKind.WRITTEN: _l("Re-evaluation by written opinion"),
+        }[self]
+
+
 class CouncilRole(enum.StrEnum):
     """A person's place in a round: the council's chair, secretary and members score;
     the advisory team (tổ giúp việc) prepares the dossiers but does not score."""
@@ -217,6 +233,9 @@ class EvaluationRound(db.Model):
     starts_on: Mapped[dt.date] = mapped_column(Date)
     ends_on: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default=RoundStatus.OPEN.value)
+    #: :class:`RoundKind`: ``ordinary`` or ``written`` (re-evaluation by written opinion).
+    kind: Mapped[str] = mapped_column(String(16), default=RoundKind.ORDINARY.value,
+                                      server_default=RoundKind.ORDINARY.value)
     quorum_numerator: Mapped[int] = mapped_column(SmallInteger)
     quorum_denominator: Mapped[int] = mapped_column(SmallInteger)
     chair_required: Mapped[bool] = mapped_column(default=True)
@@ -246,6 +265,15 @@ class EvaluationRound(db.Model):
     @property
     def closed(self) -> bool:
         return self.status == RoundStatus.CLOSED.value
+
+    @property
+    def written(self) -> bool:
+        """A re-evaluation decided by written opinion (QĐ 26/2026 Điều 4)."""
+        return self.kind == RoundKind.WRITTEN.value
+
+    @property
+    def kind_label(self):
+        return RoundKind(self.kind).label
 
     @property
     def status_label(self):
@@ -376,6 +404,8 @@ class ScoreSheet(db.Model):
     member_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default=SheetStatus.DRAFT.value)
     comment: Mapped[str] = mapped_column(Text, default="")
+    #: The member's written opinion (ý kiến bằng văn bản); required to submit in a written round.
+    opinion: Mapped[str] = mapped_column(Text, default="", server_default="")
     conflict_reason: Mapped[str] = mapped_column(Text, default="")
     total: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -119,8 +119,10 @@ class Product(db.Model):
     district: Mapped[AdminUnit | None] = relationship(foreign_keys=[district_id])
     city: Mapped[AdminUnit] = relationship(foreign_keys=[city_id])
     events: Mapped[list[StageEvent]] = relationship(order_by="StageEvent.id", viewonly=True)
+    #: Oldest first by signing date (then id): the last one is the current certificate, so a
+    #: renewal after re-evaluation (QĐ 26/2026 Điều 4) takes over from the one it replaces.
     certificates: Mapped[list["Certificate"]] = relationship(
-        order_by="Certificate.signed_on", viewonly=True, overlaps="product"
+        order_by="(Certificate.signed_on, Certificate.id)", viewonly=True, overlaps="product"
     )
 
     __mapper_args__ = {"version_id_col": version}
@@ -189,6 +191,8 @@ class CertificateStatus(enum.StrEnum):
     VALID = "valid"
     EXPIRED = "expired"
     REVOKED = "revoked"
+    #: Renewed after re-evaluation (QĐ 26/2026 Điều 4): the new certificate speaks for the stars.
+    REPLACED = "replaced"
 
     @property
     def label(self):
@@ -196,6 +200,7 @@ class CertificateStatus(enum.StrEnum):
             CertificateStatus.VALID: _l("Valid"),
             CertificateStatus.EXPIRED: _l("Expired"),
             CertificateStatus.REVOKED: _l("Revoked"),
+            CertificateStatus.REPLACED: _l("Replaced by a renewed certificate"),
         }[self]
 
 
@@ -226,8 +231,11 @@ class Certificate(db.Model):
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    #: The certificate that renewed this one after re-evaluation (QĐ 26/2026 Điều 4), if any.
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
 
     product: Mapped[Product] = relationship()
+    replaced_by: Mapped["Certificate | None"] = relationship(remote_side=[id], foreign_keys=[replaced_by_id])
 
     @property
     def rule_set(self) -> rules.RuleSet:
@@ -248,23 +256,30 @@ class Certificate(db.Model):
                 and window[0] <= day <= window[1])
 
     def status_on(self, day: dt.date) -> CertificateStatus:
-        """Status on ``day``: revoked from ``revoked_on``, expired after ``valid_until``."""
+        """Status on ``day``: revoked from ``revoked_on``; replaced from the day its renewal
+        was signed (re-evaluation, QĐ 26/2026 Điều 4); expired after ``valid_until``."""
         if self.revoked_on is not None and day >= self.revoked_on:
             return CertificateStatus.REVOKED
+        if self.replaced_by_id is not None and self.replaced_by is not None and day >= self.replaced_by.signed_on:
+            return CertificateStatus.REPLACED
         if day > self.valid_until:
             return CertificateStatus.EXPIRED
         return CertificateStatus.VALID
 
 
 def certificates_valid_on(day: dt.date):
-    """SQL condition on :class:`Certificate`: valid on ``day`` (signed, not expired, not revoked).
+    """SQL condition on :class:`Certificate`: valid on ``day`` (signed, not expired, not revoked,
+    not yet replaced by its renewal).
 
     For the public register: ``select(Product).join(Certificate).where(certificates_valid_on(d))``.
     """
-    from sqlalchemy import and_, or_
+    from sqlalchemy import and_, exists, or_
+    from sqlalchemy.orm import aliased
 
+    renewal = aliased(Certificate)
     return and_(
         Certificate.signed_on <= day,
         Certificate.valid_until >= day,
         or_(Certificate.revoked_on.is_(None), Certificate.revoked_on > day),
+        ~exists().where(renewal.id == Certificate.replaced_by_id, renewal.signed_on <= day),
     )

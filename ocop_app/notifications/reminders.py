@@ -3,9 +3,9 @@
 Run once a day by cron or a systemd timer: ``flask --app ocop_app reminders run``
 (no scheduler inside the app). Each *source* is a function ``source(today) ->
 iterable of Reminder`` registered with :func:`reminder_source`; this module
-registers three (certificates entering the re-evaluation window, certificates
-expiring within the rule set's notice period, dossiers waiting past their level's
-deadline). Evaluation rounds (issue 3) plug in the same way, e.g. "council sheets
+registers four (certificates entering the re-evaluation window, certificates
+expiring within the rule set's notice period, re-evaluations not finished by their
+due date, dossiers waiting past their level's deadline). Evaluation rounds (issue 3) plug in the same way, e.g. "council sheets
 not submitted before the round's date".
 
 Every reminder has a stable ``key``; a user gets a notification for a key once
@@ -27,7 +27,8 @@ from sqlalchemy.orm import selectinload
 
 from .. import clock, deadlines, rules, workflow
 from ..extensions import db
-from ..models import Certificate, Notification, OutboxEmail, Product, User
+from ..models import (Certificate, CertificateStatus, Notification, OutboxEmail, Product, Reevaluation,
+                      ReevaluationOutcome, ReevaluationStatus, User)
 from ..workflow import Level, Role, Status
 
 
@@ -120,8 +121,8 @@ def certificates_expiring(today: dt.date) -> Iterable[Reminder]:
         Certificate.revoked_on.is_(None)).options(selectinload(Certificate.product))).all()
     for cert in certs:
         notice = cert.rule_set.expiry_notice_days
-        if cert.valid_until > today + dt.timedelta(days=notice):
-            continue
+        if cert.valid_until > today + dt.timedelta(days=notice) or cert.status_on(today) is not CertificateStatus.VALID:
+            continue  # not yet within notice, or replaced by its renewal
         product = cert.product
         yield Reminder(
             key=f"cert-expiry:{cert.id}",
@@ -130,6 +131,38 @@ def certificates_expiring(today: dt.date) -> Iterable[Reminder]:
             body=_("Certificate %(number)s (%(stars)s stars) expires on %(expiry)s. Tell the producer.",
                    number=cert.number, stars=cert.stars, expiry=cert.valid_until.strftime("%d/%m/%Y")),
             url=f"/staff/certificates/{cert.id}",
+        )
+
+
+REEVALUATION_ROLES = (Role.CITY_STAFF,)
+
+
+@reminder_source("reevaluation_overdue")
+def reevaluations_overdue(today: dt.date) -> Iterable[Reminder]:
+    """Re-evaluations not finished by their due date (QĐ 26/2026 Điều 4: within 45 days of
+    filing): still filed or in a round, or renewed by the council but the new certificate not
+    yet issued. The city officers in scope are told (and, for a renewal waiting for its
+    confirmation, the city approvers), once per re-evaluation."""
+    rows = db.session.scalars(select(Reevaluation).where(
+        Reevaluation.due_on < today,
+        or_(Reevaluation.status != ReevaluationStatus.DECIDED.value,
+            and_(Reevaluation.outcome == ReevaluationOutcome.RENEWED.value,
+                 Reevaluation.new_certificate_id.is_(None))))
+        .options(selectinload(Reevaluation.product), selectinload(Reevaluation.certificate))).all()
+    for reevaluation in rows:
+        product = reevaluation.product
+        roles = list(REEVALUATION_ROLES)
+        if reevaluation.awaiting_confirmation:
+            roles.append(Role.CITY_APPROVER)
+        yield Reminder(
+            key=f"reevaluation-overdue:{reevaluation.id}",
+            users=users_in_scope(product, roles),
+            title=_("Re-evaluation overdue: %(name)s", name=product.name),
+            body=_("The re-evaluation of certificate %(number)s filed on %(filed)s was due by %(due)s and is not "
+                   "finished (%(status)s).", number=reevaluation.certificate.number,
+                   filed=reevaluation.filed_on.strftime("%d/%m/%Y"), due=reevaluation.due_on.strftime("%d/%m/%Y"),
+                   status=reevaluation.status_label),
+            url=f"/staff/certificates/{reevaluation.certificate_id}",
         )
 
 

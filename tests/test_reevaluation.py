@@ -1,0 +1,334 @@
+"""Re-evaluation of a certificate nearing expiry, decided by written opinion (QĐ 26/2026 Điều 4):
+filing inside the window, one open re-evaluation per certificate, the written-opinion round,
+closing without a workflow step, the renewal and the public check, the overdue reminder."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from conftest import at_once, snapshot
+from evaluation_support import add_member, add_product, choose_for_total, council, criteria_for, sheet_url
+from ocop_app.extensions import db
+from ocop_app.models import (Certificate, EvaluationRound, Notification, Product, Reevaluation, ScoreChoice,
+                             ScoreSheet, StageEvent)
+from ocop_app.notifications import reminders
+from ocop_app.workflow import Level, Role, Stage, Status
+
+OLD_SIGNED = dt.date(2023, 12, 15)  # valid until 15/12/2026; window 18/06/2026 – 17/08/2026
+
+
+def _on(app, day: str) -> None:
+    app.config["OCOP_TODAY"] = dt.date.fromisoformat(day)
+
+
+@pytest.fixture
+def certified(app, make_product):
+    """``certified(stars, name=None, commune_key="thach_xa")`` → ``(product id, certificate id, number)``:
+    a product ranked at the city under QĐ 148/2023 with a certificate signed on 15/12/2023."""
+    counter = {"n": 0}
+
+    def make(stars: int, name: str | None = None, commune_key: str = "thach_xa"):
+        counter["n"] += 1
+        product = make_product(Stage.RANKED, Status.APPROVED, Level.CITY, stars=stars, score=55 + 10 * (stars - 3),
+                               name=name, commune_key=commune_key, rule_set_code="qd148-2023")
+        number = f"{100 + counter['n']}/GCN-OCOP-2023"
+        cert = Certificate(product=product, number=number, decision_no=f"Quyết định {counter['n']}/QĐ-UBND",
+                           signed_on=OLD_SIGNED, valid_until=dt.date(2026, 12, 15), stars=stars,
+                           issued_by="city" if stars == 4 else "district", rule_set_code="qd148-2023")
+        db.session.add(cert)
+        db.session.commit()
+        ids = (product.id, cert.id, number)
+        db.session.rollback()
+        return ids
+
+    return make
+
+
+def _file(client, cert_id):
+    return client.post(f"/staff/certificates/{cert_id}/reevaluation", {})
+
+
+def _count(model, **where) -> int:
+    db.session.rollback()
+    n = db.session.query(model).filter_by(**where).count()
+    db.session.rollback()
+    return n
+
+
+# --------------------------------------------------------------------------
+# Filing
+# --------------------------------------------------------------------------
+
+
+def test_filing_only_inside_the_window_180_to_120_days_before_expiry(app, certified, make_user, client):
+    first = certified(3)
+    last = certified(4)
+    client.login(make_user(Role.COMMUNE_STAFF))
+
+    _on(app, "2026-06-17")  # one day early: refused, naming the window, nothing written
+    before = snapshot(first[0])
+    r = _file(client, first[1])
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and "18/06/2026" in page and "17/08/2026" in page and "chỉ được đề nghị" in page
+    assert _count(Reevaluation) == 0 and snapshot(first[0]) == before
+
+    _on(app, "2026-06-18")  # the first day
+    assert _file(client, first[1]).status_code == 303
+
+    _on(app, "2026-08-18")  # one day late
+    r = _file(client, last[1])
+    assert r.status_code == 422 and "17/08/2026" in r.get_data(as_text=True)
+    assert _count(Reevaluation, certificate_id=last[1]) == 0
+
+    _on(app, "2026-08-17")  # the last day
+    assert _file(client, last[1]).status_code == 303
+
+    db.session.rollback()
+    reevaluation = db.session.scalars(db.select(Reevaluation).where(Reevaluation.certificate_id == first[1])).one()
+    # due = filed + reevaluation_finish_days (45) of QĐ 26/2026, in force on the filing day
+    assert (reevaluation.filed_on, reevaluation.due_on, reevaluation.status, reevaluation.rule_set_code) == (
+        dt.date(2026, 6, 18), dt.date(2026, 8, 2), "filed", "qd26-2026")
+    actions = [e.action for e in db.session.get(Product, first[0]).events]
+    assert actions[-1] == "reevaluation_filed"
+    assert db.session.get(Product, first[0]).stage == "ranked"
+    _on(app, "2026-08-02")  # the due day itself: not overdue
+    page = client.get(f"/staff/certificates/{first[1]}").get_data(as_text=True)
+    assert "02/08/2026" in page and "Quá hạn" not in page
+    _on(app, "2026-08-03")  # past due: the date is highlighted
+    page = client.get(f"/staff/certificates/{first[1]}").get_data(as_text=True)
+    assert 'class="overdue"' in page and "Quá hạn" in page
+
+
+def test_two_people_filing_at_once_leave_one_reevaluation(app, certified, make_user, new_client):
+    _on(app, "2026-07-01")
+    _product_id, cert_id, _number = certified(3)
+    clients = []
+    for role in (Role.COMMUNE_STAFF, Role.CITY_STAFF):
+        c = new_client()
+        c.login(make_user(role))
+        c.token()
+        clients.append(c)
+    url = f"/staff/certificates/{cert_id}/reevaluation"
+    codes = [r.status_code for r in at_once([lambda c=c: c.raw.post(url, data={"csrf_token": c.token()})
+                                            for c in clients])]
+    assert sorted(codes) == [303, 409], codes
+    assert _count(Reevaluation, certificate_id=cert_id) == 1
+    # a later, separate attempt is told too
+    r = _file(clients[0], cert_id)
+    assert r.status_code == 409 and "đã được đề nghị" in r.get_data(as_text=True)
+    assert _count(Reevaluation, certificate_id=cert_id) == 1
+
+
+def test_filing_permissions(app, certified, make_user, new_client):
+    _on(app, "2026-07-01")
+    product_id, cert_id, _number = certified(3)
+    other_commune = new_client()
+    other_commune.login(make_user(Role.COMMUNE_STAFF, "binh_phu"))
+    assert _file(other_commune, cert_id).status_code == 404
+    district = new_client()
+    district.login(make_user(Role.DISTRICT_STAFF))
+    assert _file(district, cert_id).status_code == 403
+    council_member = new_client()
+    council_member.login(make_user(Role.CITY_COUNCIL))
+    assert _file(council_member, cert_id).status_code == 403
+    assert _count(Reevaluation) == 0
+    city = new_client()
+    city.login(make_user(Role.CITY_STAFF))
+    assert _file(city, cert_id).status_code == 303
+
+
+# --------------------------------------------------------------------------
+# The written-opinion round
+# --------------------------------------------------------------------------
+
+
+def _written_round(org, rule_set="qd26-2026"):
+    return org.post("/staff/evaluation/rounds/new", {
+        "name": "Đánh giá lại sản phẩm OCOP đợt 2/2026", "starts_on": "01/07/2026", "ends_on": "31/07/2026",
+        "rule_set_code": rule_set, "kind": "written"})
+
+
+def _submit(client, round_id, entry_id, choices, opinion):
+    data = {f"c{k}": str(v) for k, v in choices.items()}
+    data.update(action="submit", comment="", opinion=opinion)
+    return client.post(sheet_url(round_id, entry_id), data)
+
+
+@pytest.fixture
+def written(app, certified, make_user, new_client):
+    """Three certificates filed on 01/07/2026 (★4, ★4, ★3) in a written round of the Hà Nội council
+    (chair + 2 members). Returns a dict with the ids, the clients and users."""
+    _on(app, "2026-07-01")
+    certs = {"keep": certified(4, "Miến dong Thạch Xá"), "lower": certified(4, "Chè lam Thạch Xá"),
+             "drop": certified(3, "Bánh tẻ Thạch Xá")}
+    filer = new_client()
+    filer.login(make_user(Role.COMMUNE_STAFF))
+    for _p, cert_id, _n in certs.values():
+        assert _file(filer, cert_id).status_code == 303
+    org, people = council(make_user, new_client, n_members=2, unit="hanoi", role=Role.CITY_COUNCIL)
+    r = _written_round(org)
+    assert r.status_code == 303, r.get_data(as_text=True)[:600]
+    round_id = int(re.search(r"/rounds/(\d+)", r.headers["Location"]).group(1))
+    add_member(org, round_id, people[0][0], "chair")
+    for user, _c in people[1:]:
+        add_member(org, round_id, user, "member")
+    entries = {}
+    for key, (product_id, _cid, _n) in certs.items():
+        entries[key] = add_product(org, round_id, db.session.get(Product, product_id))
+    return {"round_id": round_id, "certs": certs, "entries": entries, "org": org, "people": people}
+
+
+def test_written_round_needs_a_rule_set_with_a_reevaluation_window(app, make_user, new_client):
+    org = new_client()
+    org.login(make_user(Role.CITY_STAFF, "hanoi"))
+    r = _written_round(org, rule_set="qd148-2023")
+    assert r.status_code == 422 and "lấy ý kiến bằng văn bản" in r.get_data(as_text=True)
+    assert _count(EvaluationRound) == 0
+
+
+def test_written_round_requires_the_opinion_and_keeps_the_choices(app, written):
+    round_id, entry_id = written["round_id"], written["entries"]["keep"]
+    user, member = written["people"][1]
+    page = member.get(sheet_url(round_id, entry_id)).get_data(as_text=True)
+    assert 'name="opinion"' in page and "Ý kiến bằng văn bản" in page
+    criteria = criteria_for(entry_id)
+    choices = choose_for_total(criteria, 80)
+    r = _submit(member, round_id, entry_id, choices, opinion="   ")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and "ý kiến" in page.lower()
+    assert all(f'value="{o}" checked' in page for o in choices.values())
+    db.session.rollback()
+    sheet = db.session.scalars(db.select(ScoreSheet).where(ScoreSheet.round_product_id == entry_id,
+                                                           ScoreSheet.member_id == user.id)).one()
+    assert sheet.status == "draft"
+    assert db.session.query(ScoreChoice).filter_by(sheet_id=sheet.id).count() == len(criteria)
+    db.session.rollback()
+    r = _submit(member, round_id, entry_id, choices, opinion="Sản phẩm vẫn đáp ứng các tiêu chí 4 sao.")
+    assert r.status_code == 303
+    round_page = written["org"].get(f"/staff/evaluation/rounds/{round_id}").get_data(as_text=True)
+    assert "lấy ý kiến bằng văn bản" in round_page
+
+
+def test_closing_decides_without_a_workflow_step_and_the_renewal_replaces_the_certificate(app, written, make_user,
+                                                                                          new_client):
+    round_id, entries, certs, people = written["round_id"], written["entries"], written["certs"], written["people"]
+    targets = {"keep": (80, 4), "lower": (60, 4), "drop": (45, None)}
+    for key, (total, floor) in targets.items():
+        criteria = criteria_for(entries[key])
+        choices = choose_for_total(criteria, total, floor_stars=floor)
+        for i, (_user, c) in enumerate(people):
+            r = _submit(c, round_id, entries[key], choices, opinion=f"Ý kiến {i + 1} về sản phẩm {key}")
+            assert r.status_code == 303, r.get_data(as_text=True)[:500]
+    states = {k: snapshot(p)[:3] for k, (p, _c, _n) in certs.items()}
+    chair = people[0][1]
+    assert chair.post(f"/staff/evaluation/rounds/{round_id}/close", {}).status_code == 303
+
+    db.session.rollback()
+    found = {k: db.session.scalars(db.select(Reevaluation).where(Reevaluation.certificate_id == c)).one()
+             for k, (_p, c, _n) in certs.items()}
+    assert (found["keep"].outcome, found["keep"].renewed_stars) == ("renewed", 4)
+    assert (found["lower"].outcome, found["lower"].result_stars, found["lower"].renewed_stars) == ("renewed", 3, 3)
+    assert (found["drop"].outcome, found["drop"].renewed_stars) == ("not_renewed", None)
+    assert all(r.status == "decided" for r in found.values())
+    db.session.rollback()
+    # no workflow step: every product is still ranked, and the timeline says what was decided
+    assert {k: snapshot(p)[:3] for k, (p, _c, _n) in certs.items()} == states
+    assert db.session.query(StageEvent).filter_by(product_id=certs["lower"][0],
+                                                  action="reevaluation_decided").count() == 1
+    db.session.rollback()
+
+    minutes = chair.get(f"/staff/evaluation/rounds/{round_id}/minutes").get_data(as_text=True)
+    assert "Ý KIẾN BẰNG VĂN BẢN" in minutes and "Ý kiến 2 về sản phẩm lower" in minutes
+    assert "Không gia hạn" in minutes
+    export = chair.get(f"/staff/evaluation/rounds/{round_id}/export.xlsx")
+    assert export.status_code == 200
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+    wb = load_workbook(BytesIO(export.get_data()))
+    opinions = wb.worksheets[-1]
+    assert "lấy ý kiến bằng văn bản" in opinions["A1"].value
+    assert "Ý kiến 3 về sản phẩm keep" in [row[4] for row in opinions.iter_rows(min_row=3, values_only=True)]
+
+    # a council member cannot confirm; the city approver does, with decision, date and number
+    lower_product, lower_cert, old_number = certs["lower"]
+    url = f"/staff/certificates/{lower_cert}/reevaluation/confirm"
+    data = {"decision_no": "88/QĐ-UBND", "signed_on": "10/08/2026", "certificate_no": "HN-OCOP-2026-088"}
+    assert chair.post(url, data).status_code == 403
+    approver = new_client()
+    approver.login(make_user(Role.CITY_APPROVER, "hanoi"))
+    _on(app, "2026-08-09")
+    r = approver.post(url, data)  # signed tomorrow: refused, typed values kept
+    assert r.status_code == 422 and "HN-OCOP-2026-088" in r.get_data(as_text=True)
+    _on(app, "2026-08-10")
+    assert approver.post(url, data).status_code == 303
+    assert approver.post(url, {**data, "certificate_no": "HN-OCOP-2026-089"}).status_code == 403  # done already
+    # not renewed: nothing to confirm
+    assert approver.post(f"/staff/certificates/{certs['drop'][1]}/reevaluation/confirm", data).status_code == 403
+
+    db.session.rollback()
+    product = db.session.get(Product, lower_product)
+    new = product.certificate
+    assert (new.number, new.stars, new.signed_on, new.valid_until, new.rule_set_code) == (
+        "HN-OCOP-2026-088", 3, dt.date(2026, 8, 10), dt.date(2029, 8, 10), "qd26-2026")
+    assert product.stars == 3 and product.stage == "ranked"
+    assert db.session.get(Certificate, lower_cert).replaced_by_id == new.id
+    assert product.events[-1].action == "reevaluation_renewed"
+    db.session.rollback()
+
+    public = new_client()
+    item = next(i for i in public.get("/api/v1/products").get_json()["items"] if i["id"] == lower_product)
+    assert (item["certificate_no"], item["valid_until"], item["stars"], item["certificate_status"]) == (
+        "HN-OCOP-2026-088", "2029-08-10", 3, "valid")
+    assert "10/08/2029" in public.get(f"/p/{lower_product}").get_data(as_text=True)
+    check = public.get(f"/certificate?no={old_number}").get_data(as_text=True)
+    assert "HN-OCOP-2026-088" in check and "thay thế" in check and "Còn hiệu lực" not in check
+    check = public.get("/certificate?no=HN-OCOP-2026-088").get_data(as_text=True)
+    assert "10/08/2029" in check
+
+
+def test_ordinary_rounds_do_not_take_filed_reevaluations(app, written, make_user):
+    from ocop_app.evaluation import operations as ops
+
+    db.session.rollback()
+    organiser = make_user(Role.CITY_STAFF, "hanoi")
+    ordinary = ops.create_round(actor=organiser, name="Đợt đánh giá thường", starts_on=dt.date(2026, 7, 1),
+                                ends_on=dt.date(2026, 7, 31), rule_set_code="qd26-2026")
+    assert ordinary.kind == "ordinary" and not ordinary.written
+    assert ops.eligible_products(ordinary) == []
+    db.session.rollback()
+
+
+# --------------------------------------------------------------------------
+# The overdue reminder
+# --------------------------------------------------------------------------
+
+
+def test_overdue_reevaluation_is_told_once_to_the_city_staff(app, certified, make_user, new_client):
+    _on(app, "2026-07-01")
+    _product_id, cert_id, _number = certified(3)
+    city_staff = make_user(Role.CITY_STAFF, "hanoi")
+    other_city = make_user(Role.CITY_STAFF, "lam_dong")
+    filer = new_client()
+    filer.login(make_user(Role.COMMUNE_STAFF))
+    assert _file(filer, cert_id).status_code == 303  # due 15/08/2026
+    db.session.rollback()
+
+    def overdue_keys(user):
+        db.session.rollback()
+        keys = [n.key for n in db.session.scalars(db.select(Notification).where(Notification.user_id == user.id))
+                if n.key.startswith("reevaluation-overdue:")]
+        db.session.rollback()
+        return keys
+
+    reminders.collect(dt.date(2026, 8, 15))  # on the due day: not yet overdue
+    assert overdue_keys(city_staff) == []
+    reminders.collect(dt.date(2026, 8, 16))
+    reminders.collect(dt.date(2026, 8, 17))
+    db.session.rollback()
+    reevaluation_id = db.session.scalars(db.select(Reevaluation.id)).one()
+    assert overdue_keys(city_staff) == [f"reevaluation-overdue:{reevaluation_id}"]  # once, though run twice
+    assert overdue_keys(other_city) == []
