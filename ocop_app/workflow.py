@@ -238,6 +238,18 @@ ENOUGH_STARS = Guard(
     "enough_stars", "stars ≥ the rule set's propose_min_stars (★3 under QĐ 148/2023)", _enough_stars_to_propose
 )
 TOO_FEW_STARS = Guard("too_few_stars", "stars < the rule set's propose_min_stars", _too_few_stars_to_propose)
+def _recognised_here(product: "Product", user: "User"):
+    level = product.rule_set.recognising_level(product.stars) if product.stars is not None else None
+    if level != product.level:
+        return _l("Under %(decision)s this level does not recognise %(n)s stars.",
+                  decision=product.rule_set.decision, n=product.stars or 0)
+    return None
+
+
+RECOGNISED_HERE = Guard(
+    "recognised_here", "the rule set's recognition gives the product's stars to this level "
+    "(QĐ 148/2023: the district chairperson recognises ★3)", _recognised_here,
+)
 RESULT_FINAL = Guard(
     "result_final", "a closed round holds the product's final result (quorum met, spread within limits); "
     "the user chairs that round's council", lambda p, u: _council_result(p, u, "scored"),
@@ -414,6 +426,11 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("propose_to_city", _l("Confirm the result and propose to the city"), K.SIGN_OFF,
        (ST.EVALUATED, {S.AWAITING, S.RETURNED}, L.DISTRICT), (ST.EVALUATED, S.AWAITING, L.CITY),
        {R.DISTRICT_APPROVER}, [NOT_OWN_STEP, HAS_SCORE, ENOUGH_STARS]),
+    # QĐ 148/2023: the district chairperson recognises ★3 and issues the certificate.
+    _t("district_confirm_ranking", _l("Recognise the stars at the district"), K.SIGN_OFF,
+       (ST.EVALUATED, {S.AWAITING, S.RETURNED}, L.DISTRICT), (ST.RANKED, S.APPROVED, L.DISTRICT),
+       {R.DISTRICT_APPROVER}, [NOT_OWN_STEP, HAS_SCORE, RECOGNISED_HERE], effects=["rank"],
+       needs_certificate=True),
     _t("close_not_recognised", _l("Confirm the result (not recognised)"), K.SIGN_OFF,
        (ST.EVALUATED, {S.AWAITING, S.RETURNED}, L.DISTRICT), (ST.EVALUATED, S.CLOSED, L.DISTRICT),
        {R.DISTRICT_APPROVER}, [NOT_OWN_STEP, HAS_SCORE, TOO_FEW_STARS]),

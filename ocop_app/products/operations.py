@@ -43,7 +43,8 @@ class InvalidInput(Exception):
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    """The current time (aware, UTC); see :func:`ocop_app.clock.now`."""
+    return clock.now()
 
 
 def local_today() -> dt.date:
@@ -199,7 +200,9 @@ def validate_certificate(inputs: dict, rule_set: rules.RuleSet) -> dict:
 
 def _rank(product: Product, inputs: dict) -> str:
     """Recognise the stars: record the decision and issue the certificate (valid for the
-    rule set's ``certificate_months`` from signing, QĐ 26/2026 Điều 4.3)."""
+    rule set's ``certificate_months`` from signing, QĐ 26/2026 Điều 4.3), issued by the level
+    that takes the step (the product's level before it moves: the district for ★3 under
+    QĐ 148/2023, the city otherwise)."""
     values = validate_certificate(inputs, product.rule_set)
     product.ranked_on = values["signed_on"]
     product.ranked_year = product.ranked_on.year
@@ -207,7 +210,7 @@ def _rank(product: Product, inputs: dict) -> str:
     certificate = Certificate(
         product=product, number=values["certificate_no"], decision_no=values["decision_no"],
         signed_on=values["signed_on"], valid_until=product.rule_set.certificate_valid_until(values["signed_on"]),
-        stars=product.stars, issued_by=Level.CITY.value, rule_set_code=product.rule_set_code,
+        stars=product.stars, issued_by=product.level, rule_set_code=product.rule_set_code,
     )
     db.session.add(certificate)
     detail = f"decision={values['decision_no']}; certificate={values['certificate_no']}; signed={values['signed_on']}"
