@@ -108,3 +108,29 @@ def test_a_2026_dossier_goes_commune_to_city_with_no_district_step(app, make_use
     levels = {e.to_level for e in db.session.query(StageEvent).filter_by(product_id=pid)}
     assert "district" not in levels
     db.session.rollback()
+
+
+def test_the_district_recognises_only_the_stars_its_rule_set_gives_it(make_user, make_product):
+    import datetime as dt
+
+    import pytest
+
+    from ocop_app import workflow
+    from ocop_app.models import Certificate
+    from ocop_app.products.operations import advance
+
+    approver = make_user(Role.DISTRICT_APPROVER)
+    three = make_product(Stage.EVALUATED, Status.AWAITING, Level.DISTRICT, stars=3, score=62,
+                         rule_set_code="qd148-2023")
+    four = make_product(Stage.EVALUATED, Status.AWAITING, Level.DISTRICT, stars=4, score=80,
+                        rule_set_code="qd148-2023")
+    assert "district_confirm_ranking" in {t.name for t in workflow.available_transitions(three, approver)}
+    assert "district_confirm_ranking" not in {t.name for t in workflow.available_transitions(four, approver)}
+    with pytest.raises(workflow.TransitionDenied):
+        advance(four, "district_confirm_ranking", approver)
+    advance(three, "district_confirm_ranking", approver, certificate={
+        "decision_no": "15/QĐ-UBND", "signed_on": dt.date(2024, 10, 1), "certificate_no": "TT-2024-15"})
+    assert (three.stage, three.level) == ("ranked", "district")
+    cert = db.session.query(Certificate).filter_by(product_id=three.id).one()
+    assert (cert.issued_by, cert.stars, cert.rule_set_code) == ("district", 3, "qd148-2023")
+    db.session.rollback()
