@@ -42,6 +42,8 @@ def _setup_for(t):
         return {"stars": 2, "score": 45}
     if t.name in ("propose_to_city", "confirm_ranking", "city_confirm_ranking"):
         return {"stars": 4, "score": 75}
+    if t.name == "district_confirm_ranking":  # QĐ 148/2023: the district recognises ★3
+        return {"stars": 3, "score": 62}
     return {}
 
 
