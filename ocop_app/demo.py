@@ -28,7 +28,7 @@ from pathlib import Path
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from . import catalog, rules
+from . import catalog, clock, rules
 from .extensions import db
 from .models import AdminUnit, Certificate, City, Commune, District, Producer, Product, StageEvent, User
 from .products.operations import place_product, search_text_for, utcnow
@@ -249,12 +249,8 @@ class _Loader:
         """A course of this cycle attended by the producers of Thạch Thất's products that are
         being trained or upgraded, and for the upgraded ones a plan and dossier items with
         generated demo PDFs (clearly marked as not real papers)."""
-        from flask_babel import force_locale
-
-        from .dossier import checklist
-        from .dossier.operations import add_dossier_file, set_planned_evaluation_date
-        from .dossier.storage import CheckedFile
-        from .models import CourseAttendee, DossierItem, ProductDossier, TrainingCourse, UpgradeAction
+        from .dossier.operations import set_planned_evaluation_date
+        from .models import CourseAttendee, ProductDossier, TrainingCourse, UpgradeAction
         from .products.operations import local_today
 
         today = local_today()
@@ -264,6 +260,7 @@ class _Loader:
                                   | Product.name.in_(TO_EVALUATION))
             .order_by(Product.id)
         ).all()
+        products = [p for p in products if p.rule_set.has_district]  # two-level dossiers: the city's course
         if not products:
             return
         title = f"Tập huấn chu trình OCOP và hoàn thiện hồ sơ sản phẩm năm {today.year} (demo)"
@@ -303,21 +300,33 @@ class _Loader:
                 self.report.add("upgrade actions")
             if not db.session.scalars(select(ProductDossier).where(ProductDossier.product_id == product.id)).first():
                 set_planned_evaluation_date(product, canbo, dt.date(today.year, 12, 15))
-            for kind, required in checklist.checklist_for(product.branch):
-                if not required:
-                    continue
-                if db.session.scalars(select(DossierItem).where(
-                        DossierItem.product_id == product.id, DossierItem.code == kind.code)).first():
-                    continue
-                with force_locale("vi"):
-                    label = str(kind.label)
-                name = f"{label} - {product.name} (demo).pdf".replace("/", "-")
-                dates = {}
-                if kind.code == "food_safety_certificate":
-                    dates = {"issued_on": dt.date(today.year - 2, 6, 1), "expires_on": dt.date(today.year + 1, 6, 1)}
-                add_dossier_file(product, canbo, kind.code,
-                                 CheckedFile(name, "application/pdf", demo_pdf(label, product)), **dates)
-                self.report.add("dossier files")
+            self.dossier_files(product, canbo, today.year)
+
+    def dossier_files(self, product: Product, actor: User, year: int) -> None:
+        """The required dossier items (QĐ 26/2026 Điều 6) of ``product`` as generated demo PDFs,
+        those missing only; a food-safety certificate issued two years before ``year``."""
+        from flask_babel import force_locale
+
+        from .dossier import checklist
+        from .dossier.operations import add_dossier_file
+        from .dossier.storage import CheckedFile
+        from .models import DossierItem
+
+        for kind, required in checklist.checklist_for(product.branch):
+            if not required:
+                continue
+            if db.session.scalars(select(DossierItem).where(
+                    DossierItem.product_id == product.id, DossierItem.code == kind.code)).first():
+                continue
+            with force_locale("vi"):
+                label = str(kind.label)
+            name = f"{label} - {product.name} (demo).pdf".replace("/", "-")
+            dates = {}
+            if kind.code == "food_safety_certificate":
+                dates = {"issued_on": dt.date(year - 2, 6, 1), "expires_on": dt.date(year + 1, 6, 1)}
+            add_dossier_file(product, actor, kind.code,
+                             CheckedFile(name, "application/pdf", demo_pdf(label, product)), **dates)
+            self.report.add("dossier files")
 
 
 def demo_pdf(title: str, product: Product) -> bytes:
@@ -388,7 +397,7 @@ def _demo_round(loader: _Loader, district: AdminUnit) -> None:
     if db.session.scalars(select(EvaluationRound).where(EvaluationRound.name == DEMO_ROUND)).first():
         return
     users = {u.username: u for u in db.session.scalars(select(User).where(User.unit_id == district.id))}
-    today = dt.date.today()
+    today = clock.today()
     round_ = ev.create_round(actor=users["huyen.canbo"], name=DEMO_ROUND, starts_on=today,
                              ends_on=today + dt.timedelta(days=30), rule_set_code="qd148-2023")
     organiser = users["huyen.canbo"]
@@ -403,8 +412,9 @@ def _demo_round(loader: _Loader, district: AdminUnit) -> None:
 
 
 def load() -> LoadReport:
-    """Load the score sheets, the demo units, users and products and a district evaluation
-    round; commit; return what was created.
+    """Load the score sheets, the demo units, users and products, an open district evaluation
+    round, Thạch Thất's closed 2024 district round under QĐ 148/2023 and an open 2026 city round
+    under QĐ 26/2026; commit; return what was created.
 
     Idempotent: a second run creates nothing.
     """
@@ -422,6 +432,8 @@ def load() -> LoadReport:
     _demo_plan(loader, district)
     db.session.flush()
     _demo_round(loader, district)
+    _round_2024(loader, district, city)
+    _round_2026(loader, district, city)
     db.session.commit()
     return loader.report
 
@@ -442,3 +454,277 @@ def _demo_plan(loader: _Loader, district: AdminUnit) -> None:
         plan.targets.append(PlanTarget(metric=metric, branch=None, value=value))
     db.session.add(plan)
     loader.report.add("plans")
+
+
+# --------------------------------------------------------------------------
+# Rules over time: a 2024 district round under QĐ 148/2023, a 2026 city round under QĐ 26/2026
+# --------------------------------------------------------------------------
+
+ROUND_2024 = "Đợt đánh giá cấp huyện năm 2024"
+ROUND_2024_CITY = "Đợt đánh giá cấp thành phố năm 2024"
+ROUND_2026 = "Đợt đánh giá cấp thành phố năm 2026"
+
+
+@dataclass(frozen=True)
+class DemoDossier:
+    """A demo product taken through the workflow: its place, set (QĐ 26/2026 Phụ lục I) and,
+    for a round the demo closes, the three members' sheet totals and the star level whose
+    minimum requirements every sheet meets (``None``: none)."""
+
+    name: str
+    producer: str
+    producer_type: str  # a key of PRODUCER_TYPES
+    commune: str
+    set_no: int
+    totals: tuple[int, int, int] = ()
+    floor_stars: int | None = None
+
+
+#: The 2024 round's products. The public sources give no Thạch Thất product scored in a
+#: 2024 district round with its points, so these are demo products, named as such: one ★3
+#: (recognised by the district, QĐ 148/2023), one ★4 (proposed to the city, which recognises it),
+#: one below ★3 (not recognised).
+DOSSIERS_2024 = (
+    DemoDossier("Trà hoa cúc Hương Ngải (sản phẩm mẫu, đợt 2024)", "HTX Trà hoa Hương Ngải (mẫu)",
+                "Hợp tác xã", "Hương Ngải", 12, (60, 62, 64), 3),
+    DemoDossier("Bánh gai lá gai Phùng Xá (sản phẩm mẫu, đợt 2024)", "Cơ sở Bánh gai Phùng Xá (mẫu)",
+                "Hộ kinh doanh", "Phùng Xá", 6, (78, 80, 82), 4),
+    DemoDossier("Mật ong hoa nhãn Tiến Xuân (sản phẩm mẫu, đợt 2024)", "Tổ hợp tác nuôi ong Tiến Xuân (mẫu)",
+                "Tổ hợp tác", "Tiến Xuân", 4, (40, 42, 44), None),
+)
+#: The 2026 dossiers: registered under QĐ 26/2026, commune review → city, waiting in the city round.
+DOSSIERS_2026 = (
+    DemoDossier("Chè búp Yên Bình (hồ sơ mẫu 2026)", "HTX Chè Yên Bình (mẫu)", "Hợp tác xã", "Yên Bình", 11),
+    DemoDossier("Bột sắn dây Cần Kiệm (hồ sơ mẫu 2026)", "Hộ sản xuất sắn dây Cần Kiệm (mẫu)",
+                "Hộ kinh doanh", "Cần Kiệm", 7),
+)
+
+
+def _at(y: int, m: int, d: int, hour: int = 9) -> dt.datetime:
+    return dt.datetime(y, m, d, hour, 0, tzinfo=clock.LOCAL_TZ)
+
+
+def choices_for_total(criteria, target: int, floor_stars: int | None) -> dict[int, int]:
+    """``{criterion id: option id}`` whose points add up to exactly ``target``, every criterion
+    at least at its ``floor_stars`` minimum (the ``***``/``****`` marks), so a council reaching a
+    band is not held back. Deterministic (first solution by sheet order).
+
+    :raises ValueError: no combination reaches ``target``.
+    """
+    from decimal import Decimal
+
+    reach: dict[int, dict[int, int]] = {0: {}}
+    goal = int(Decimal(target) * 2)
+    for c in criteria:
+        floor = None
+        if floor_stars is not None:
+            marked = [o.points for o in c.options if o.min_stars is not None and o.min_stars <= floor_stars]
+            floor = max(marked) if marked else None
+        nxt: dict[int, dict[int, int]] = {}
+        for total, picks in reach.items():
+            for o in c.options:
+                if floor is not None and o.points < floor:
+                    continue
+                t = total + int(o.points * 2)
+                if t <= goal and t not in nxt:
+                    nxt[t] = {**picks, c.id: o.id}
+        reach = nxt
+    if goal not in reach:
+        raise ValueError(f"no choice of options gives {target} points")
+    return reach[goal]
+
+
+class _Passage:
+    """Takes demo dossiers through the real operations, each step at a fixed moment
+    (:func:`ocop_app.clock.frozen`), so their timelines read as they happened."""
+
+    def __init__(self, loader: _Loader, district: AdminUnit, city: AdminUnit) -> None:
+        self.loader, self.district, self.city = loader, district, city
+        self.users = {u.username: u for u in db.session.scalars(
+            select(User).where(User.unit_id.in_([district.id, city.id])))}
+
+    def commune(self, name: str) -> AdminUnit:
+        return db.session.scalars(select(Commune).where(Commune.name == name, Commune.parent_id == self.district.id)).one()
+
+    def commune_user(self, commune: AdminUnit, role: Role) -> User:
+        return db.session.scalars(select(User).where(User.unit_id == commune.id, User.role == role.value)
+                                  .order_by(User.id)).first()
+
+    def register(self, item: DemoDossier, rule_set_code: str, when: dt.datetime) -> Product:
+        from .products.operations import register
+
+        commune = self.commune(item.commune)
+        producer = self.loader.producer(item.producer, item.producer_type, commune)
+        with clock.frozen(when):
+            product = register(name=item.name, producer=producer, commune=commune, product_set_no=item.set_no,
+                               branch=None, actor=self.commune_user(commune, Role.COMMUNE_STAFF),
+                               rule_set_code=rule_set_code,
+                               description="Sản phẩm mẫu để thử phần mềm (demo); không phải sản phẩm thật.")
+            product.created_at = clock.now()
+        self.loader.report.add("demo sample products")
+        return product
+
+    def step(self, product: Product, name: str, actor: User | str, when: dt.datetime, **kwargs) -> None:
+        from .products.operations import advance
+
+        actor = self.users[actor] if isinstance(actor, str) else actor
+        with clock.frozen(when):
+            advance(product, name, actor, **kwargs)
+        self.loader.report.add("workflow steps")
+
+    def course(self, title: str, organiser: User, year: int, start: dt.date, producers: list[int]):
+        from .models import CourseAttendee, TrainingCourse
+
+        course = db.session.scalars(select(TrainingCourse).where(
+            TrainingCourse.title == title, TrainingCourse.unit_id == organiser.unit_id)).first()
+        if course is None:
+            course = TrainingCourse(
+                title=title, organiser_level=Role(organiser.role).level.value, unit_id=organiser.unit_id,
+                cycle_year=year, starts_on=start, ends_on=start + dt.timedelta(days=1), created_by_id=organiser.id,
+                place=f"Hội trường UBND {organiser.unit.display_name}", trainer="Demo",
+                topics="Chu trình OCOP; hồ sơ đánh giá, phân hạng; nhãn, bao bì")
+            db.session.add(course)
+            db.session.flush()
+            self.loader.report.add("training courses")
+        for producer_id in producers:
+            db.session.add(CourseAttendee(course=course, producer_id=producer_id,
+                                          person_name="Đại diện chủ thể (demo)", present=True))
+            self.loader.report.add("course attendees")
+        return course
+
+    def upgrade(self, product: Product, actor: User, when: dt.datetime, planned_on: dt.date) -> None:
+        """The upgrade plan (done) and the dossier, as the officer records them at ``when``."""
+        from .dossier.operations import set_planned_evaluation_date
+        from .models import UpgradeAction
+
+        with clock.frozen(when):
+            db.session.add(UpgradeAction(product_id=product.id, kind="label_design", status="done",
+                                         cost_vnd=12_000_000, funding="state", description="Thiết kế lại nhãn (demo)"))
+            self.loader.report.add("upgrade actions")
+            self.loader.dossier_files(product, actor, when.year)
+            set_planned_evaluation_date(product, actor, planned_on)
+
+    def open_round(self, name: str, organiser: str, rule_set_code: str, starts_on: dt.date, ends_on: dt.date,
+                   council: tuple[str, str, str], products: list[Product], when: dt.datetime):
+        from .evaluation import operations as ev
+        from .models import CouncilRole
+
+        actor = self.users[organiser]
+        with clock.frozen(when):
+            round_ = ev.create_round(actor=actor, name=name, starts_on=starts_on, ends_on=ends_on,
+                                     rule_set_code=rule_set_code)
+            ev.add_member(round_, self.users[council[0]], CouncilRole.CHAIR, actor)
+            for username in council[1:]:
+                ev.add_member(round_, self.users[username], CouncilRole.MEMBER, actor)
+            ev.add_member(round_, actor, CouncilRole.ADVISOR, actor)
+            for product in products:
+                ev.add_product(round_, product, actor)
+        self.loader.report.add("evaluation rounds")
+        return round_
+
+
+def _round_2024(loader: _Loader, district: AdminUnit, city: AdminUnit) -> None:
+    """Thạch Thất's 2024 district round under QĐ 148/2023 (three levels), run through the real
+    operations with the clock fixed at each step: registration at the commune, the district's
+    acceptance, training and upgrading, the round (council huyen.hoidong1 chair, 2, 3) whose
+    members submit their sheets, the chair's close, then the district chairperson recognising
+    the ★3 (certificate issued by the district), proposing the ★4 to the city (which recognises it)
+    and closing the one below ★3. Created once (matched on the round's name)."""
+    from .models import EvaluationRound
+
+    if db.session.scalars(select(EvaluationRound).where(EvaluationRound.name == ROUND_2024)).first():
+        return
+    run = _Passage(loader, district, city)
+    products = []
+    for item in DOSSIERS_2024:
+        product = run.register(item, "qd148-2023", _at(2024, 3, 4))
+        commune = product.commune
+        run.step(product, "submit", run.commune_user(commune, Role.COMMUNE_STAFF), _at(2024, 3, 5))
+        run.step(product, "commune_sign_off", run.commune_user(commune, Role.COMMUNE_APPROVER), _at(2024, 3, 11))
+        run.step(product, "district_accept", "huyen.duyet", _at(2024, 3, 18))
+        products.append(product)
+    run.course("Tập huấn chu trình OCOP năm 2024 (demo)", run.users["huyen.canbo"], 2024, dt.date(2024, 4, 9),
+               [p.producer_id for p in products])
+    for product in products:
+        run.step(product, "record_training", "huyen.canbo", _at(2024, 4, 15))
+        run.step(product, "confirm_training", "huyen.duyet", _at(2024, 4, 17))
+        run.step(product, "record_upgrade", "huyen.canbo", _at(2024, 7, 1))
+        run.upgrade(product, run.users["huyen.canbo"], _at(2024, 8, 20), dt.date(2024, 9, 20))
+        run.step(product, "send_to_evaluation", "huyen.duyet", _at(2024, 8, 26))
+    round_ = run.open_round(ROUND_2024, "huyen.canbo", "qd148-2023", dt.date(2024, 9, 16), dt.date(2024, 9, 27),
+                            ("huyen.hoidong1", "huyen.hoidong2", "huyen.hoidong3"), products, _at(2024, 9, 3))
+    _score_and_close(loader, run, round_, zip(DOSSIERS_2024, products),
+                     ("huyen.hoidong1", "huyen.hoidong2", "huyen.hoidong3"), _at(2024, 9, 20, 10),
+                     _at(2024, 9, 27, 16))
+    recognised, proposed, below = products
+    run.step(recognised, "district_confirm_ranking", "huyen.duyet", _at(2024, 10, 15), certificate={
+        "decision_no": "DEMO-2468/QĐ-UBND huyện Thạch Thất", "signed_on": dt.date(2024, 10, 15),
+        "certificate_no": "DEMO-TT-2024-001"})
+    run.step(proposed, "propose_to_city", "huyen.duyet", _at(2024, 10, 15))
+    run.step(below, "close_not_recognised", "huyen.duyet", _at(2024, 10, 15))
+    # The city council scores what the district proposed (QĐ 148/2023) before the city recognises ★4.
+    item = DOSSIERS_2024[products.index(proposed)]
+    city_round = run.open_round(ROUND_2024_CITY, "tp.canbo", "qd148-2023", dt.date(2024, 11, 18),
+                                dt.date(2024, 11, 29), ("tp.hoidong1", "tp.hoidong2", "tp.hoidong3"), [proposed],
+                                _at(2024, 11, 4))
+    _score_and_close(loader, run, city_round, [(item, proposed)], ("tp.hoidong1", "tp.hoidong2", "tp.hoidong3"),
+                     _at(2024, 11, 22, 10), _at(2024, 11, 29, 16))
+    run.step(proposed, "confirm_ranking", "tp.duyet", _at(2024, 12, 10), certificate={
+        "decision_no": "DEMO-5791/QĐ-UBND thành phố Hà Nội", "signed_on": dt.date(2024, 12, 10),
+        "certificate_no": "DEMO-HN-2024-001"})
+    loader.report.add("certificates")
+    loader.report.add("certificates")
+
+
+def _score_and_close(loader: _Loader, run: _Passage, round_, items, members: tuple[str, str, str],
+                     submitted: dt.datetime, closed: dt.datetime) -> None:
+    """Each of ``members`` submits a sheet for each ``(dossier, product)`` of ``items`` with the
+    dossier's totals (at ``submitted``); the first member, the chair, closes the round (at ``closed``),
+    which takes each product's workflow step."""
+    from .evaluation import operations as ev
+    from .models import RoundProduct, ScoreSheet
+
+    for item, product in items:
+        entry = db.session.scalars(select(RoundProduct).where(RoundProduct.round_id == round_.id,
+                                                              RoundProduct.product_id == product.id)).one()
+        criteria = ev.criteria_of(entry.sheet_set)
+        for username, total in zip(members, item.totals):
+            member = run.users[username]
+            sheet = db.session.scalars(select(ScoreSheet).where(ScoreSheet.round_product_id == entry.id,
+                                                                ScoreSheet.member_id == member.id)).one()
+            with clock.frozen(submitted):
+                ev.submit_sheet(sheet, member, choices_for_total(criteria, total, item.floor_stars),
+                                "Phiếu mẫu (demo).", criteria)
+            loader.report.add("score sheets submitted")
+    with clock.frozen(closed):
+        ev.close_round(round_, run.users[members[0]])
+
+
+def _round_2026(loader: _Loader, district: AdminUnit, city: AdminUnit) -> None:
+    """Dossiers registered in 2026 under QĐ 26/2026 (two levels: the commune reviews and sends to
+    the city, no district step), trained and upgraded by the city, waiting in the open city round
+    (tp.hoidong1 chair, tp.hoidong2, tp.hoidong3) so a city council member can score at once.
+    Created once (matched on the round's name)."""
+    from .models import EvaluationRound
+
+    if db.session.scalars(select(EvaluationRound).where(EvaluationRound.name == ROUND_2026)).first():
+        return
+    run = _Passage(loader, district, city)
+    products = []
+    for item in DOSSIERS_2026:
+        product = run.register(item, "qd26-2026", _at(2026, 6, 1))
+        commune = product.commune
+        run.step(product, "submit", run.commune_user(commune, Role.COMMUNE_STAFF), _at(2026, 6, 2))
+        run.step(product, "commune_send_to_city", run.commune_user(commune, Role.COMMUNE_APPROVER), _at(2026, 6, 10))
+        run.step(product, "city_accept", "tp.duyet", _at(2026, 6, 15))
+        products.append(product)
+    run.course("Tập huấn hồ sơ OCOP theo Quyết định 26/2026/QĐ-TTg (demo)", run.users["tp.canbo"], 2026,
+               dt.date(2026, 7, 7), [p.producer_id for p in products])
+    for product in products:
+        run.step(product, "city_record_training", "tp.canbo", _at(2026, 7, 10))
+        run.step(product, "city_confirm_training", "tp.duyet", _at(2026, 7, 13))
+        run.step(product, "city_record_upgrade", "tp.canbo", _at(2026, 9, 1))
+        run.upgrade(product, run.users["tp.canbo"], _at(2026, 11, 10), dt.date(2026, 12, 15))
+        run.step(product, "city_send_to_evaluation", "tp.duyet", _at(2026, 11, 16))
+    run.open_round(ROUND_2026, "tp.canbo", "qd26-2026", dt.date(2026, 12, 1), dt.date(2026, 12, 28),
+                   ("tp.hoidong1", "tp.hoidong2", "tp.hoidong3"), products, _at(2026, 11, 23))

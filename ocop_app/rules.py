@@ -50,7 +50,8 @@ class RuleSet:
     council: dict = field(default_factory=dict)
     #: ``review_working_days`` (level → working days), ``rounds_before`` (["MM-DD"]),
     #: ``reevaluation_window_days`` ([from, to] days before expiry, or None),
-    #: ``reevaluation_finish_days``, ``expiry_notice_days``, ``revocation_days``.
+    #: ``reevaluation_finish_days``, ``expiry_notice_days``, ``revocation_days``,
+    #: ``sheet_reminder_days`` (days before a round's end date to remind members of their sheets).
     deadlines: dict = field(default_factory=dict)
     #: Grounds for revoking a certificate: ``({"code", "label"}, ...)``.
     revocation_grounds: tuple = ()
@@ -92,6 +93,14 @@ class RuleSet:
     def expiry_notice_days(self) -> int:
         """Days before expiry from which the producer is told (30, ../shared/OCOP.md)."""
         return int(self.deadlines.get("expiry_notice_days") or 30)
+
+    @property
+    def sheet_reminder_days(self) -> int | None:
+        """Days before a round's end date (``ends_on``) from which council members whose score
+        sheets are not submitted are reminded, or ``None`` when the rule set gives none (a
+        deployment choice; see the rule set's ``sources["deadlines"]``)."""
+        days = self.deadlines.get("sheet_reminder_days")
+        return int(days) if days is not None else None
 
     def stars_for(self, score: Decimal | float | int) -> int:
         """Star rank (1–5) for a score out of 100, by this rule set's bands.

@@ -171,3 +171,44 @@ def test_overdue_dossier_is_highlighted_for_who_acts_and_their_superior(app, due
     city.login(make_user(Role.CITY_APPROVER))
     page = city.get("/staff/products?status=awaiting").get_data(as_text=True)
     assert "Miến dong" in page and "Quá hạn từ" in page
+
+
+def test_council_sheets_not_submitted_remind_the_member_then_organisers_and_chair(app, new_client):
+    """The demo's 2026 city round ends on 28/12/2026 with every sheet still a draft: from
+    ``sheet_reminder_days`` (3) before, each member is told of each sheet, once; after the date
+    they are told it is overdue, and the organisers and the chair get one notice for the round."""
+    from sqlalchemy import select
+
+    from ocop_app import demo, rules
+    from ocop_app.models import EvaluationRound, User
+
+    app.config["MAIL_SERVER"] = None
+    app.config["OCOP_TODAY"] = dt.date(2026, 12, 5)  # the demo's open district round then ends 04/01/2027
+    demo.load()
+    assert rules.get("qd26-2026").sheet_reminder_days == 3
+    users = {u.username: u.id for u in db.session.scalars(select(User))}
+    round_id = db.session.scalars(select(EvaluationRound.id).where(EvaluationRound.name == demo.ROUND_2026)).one()
+    db.session.rollback()
+    assert _run(app, "2026-12-24").startswith("Reminders: 0 notifications")  # 4 days before: not yet
+    assert _run(app, "2026-12-25").startswith("Reminders: 6 notifications")  # 3 members × 2 products
+    assert _run(app, "2026-12-28").startswith("Reminders: 0 notifications")
+    due = db.session.query(Notification).filter(Notification.key.like("sheet-due:%")).all()
+    assert sorted({n.user_id for n in due}) == sorted(users[f"tp.hoidong{i}"] for i in (1, 2, 3))
+    assert all(n.url.endswith("/sheet") and "28/12/2026" in n.title for n in due)
+    db.session.rollback()
+    assert _run(app, "2026-12-29").startswith("Reminders: 9 notifications")  # 6 overdue + 3 for the round
+    assert _run(app, "2026-12-30").startswith("Reminders: 0 notifications")
+    told = db.session.query(Notification).filter_by(key=f"round-sheets-overdue:{round_id}:2026-12-28").all()
+    assert sorted(n.user_id for n in told) == sorted(users[u] for u in ("tp.canbo", "tp.duyet", "tp.hoidong1"))
+    assert "6 phiếu chấm điểm chưa nộp" in told[0].body
+    db.session.rollback()
+
+    member = new_client()
+    member.login("tp.hoidong2", "ocop-demo")
+    app.config["OCOP_TODAY"] = dt.date(2026, 12, 20)
+    page = member.get("/staff/queue").get_data(as_text=True)
+    assert "Phiếu chấm điểm cần điền" in page and "Quá hạn từ" not in page
+    app.config["OCOP_TODAY"] = dt.date(2026, 12, 29)
+    page = member.get("/staff/queue").get_data(as_text=True)
+    assert page.count('<tr class="overdue">') == 2 and "Quá hạn từ 28/12/2026" in page
+    app.config["OCOP_TODAY"] = None

@@ -17,7 +17,7 @@ from ..products.operations import Conflict, InvalidInput, local_today
 from ..rendering import is_htmx, redirect_to, render
 from ..workflow import Level, Role, TransitionDenied
 from . import operations as ops
-from . import scoring
+from . import history, scoring
 from .forms import AddProductForm, CloseForm, DisqualifyForm, MemberForm, ReasonForm, RoundForm
 
 bp = Blueprint("evaluation", __name__)
@@ -83,12 +83,7 @@ def index():
         stmt = stmt.where(EvaluationRound.unit_id == current_user.unit_id,
                           EvaluationRound.level == Role(current_user.role).level.value)
     rounds = db.session.scalars(stmt).all()
-    todo = db.session.scalars(
-        select(ScoreSheet).join(RoundProduct).join(EvaluationRound)
-        .where(ScoreSheet.member_id == current_user.id, ScoreSheet.status == SheetStatus.DRAFT.value,
-               EvaluationRound.status == "open", RoundProduct.outcome.is_(None))
-        .order_by(EvaluationRound.ends_on, RoundProduct.id)
-    ).all()
+    todo = history.sheets_waiting(current_user)
     can_create = Role(current_user.role).level in ops.ORGANISER_ROLES and ops.is_organiser(
         Role(current_user.role).level, current_user)
     return render("evaluation/index.html", rounds=rounds, can_create=can_create, todo=todo)
@@ -276,6 +271,7 @@ def _product_context(round_, entry, *, disqualify_form=None, recuse_form=None):
         "members": members, "mine": my_sheet(entry), "is_chair": ops.is_chair(round_, current_user),
         "disqualify_form": disqualify_form or DisqualifyForm(formdata=None),
         "recuse_form": recuse_form or ReasonForm(formdata=None), "reopen_form": ReasonForm(formdata=None),
+        "record": history.record_of(entry) if round_.closed and entry.outcome else None,
     }
 
 

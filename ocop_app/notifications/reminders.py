@@ -3,10 +3,10 @@
 Run once a day by cron or a systemd timer: ``flask --app ocop_app reminders run``
 (no scheduler inside the app). Each *source* is a function ``source(today) ->
 iterable of Reminder`` registered with :func:`reminder_source`; this module
-registers four (certificates entering the re-evaluation window, certificates
+registers five (certificates entering the re-evaluation window, certificates
 expiring within the rule set's notice period, re-evaluations not finished by their
-due date, dossiers waiting past their level's deadline). Evaluation rounds (issue 3) plug in the same way, e.g. "council sheets
-not submitted before the round's date".
+due date, dossiers waiting past their level's deadline, council score sheets not
+submitted as the round's date nears or passes).
 
 Every reminder has a stable ``key``; a user gets a notification for a key once
 (unique ``(user, key)``) and, if they have an e-mail address, one outbox message
@@ -184,6 +184,72 @@ def dossiers_overdue(today: dt.date) -> Iterable[Reminder]:
                    due=due.strftime("%d/%m/%Y"), level=Level(product.level).label),
             url=_product_url(product),
         )
+
+
+@reminder_source("score_sheets_due")
+def score_sheets_due(today: dt.date) -> Iterable[Reminder]:
+    """Council score sheets still draft (not submitted, not recused) in open rounds whose end date
+    (``ends_on``) is within the rule set's ``sheet_reminder_days`` or past.
+
+    The member is told once per sheet and date (``sheet-due:<sheet>:<ends_on>``); once the date
+    has passed they are told again (``sheet-overdue:…``), and the round's organisers (officers and
+    approvers of its unit) and its chair get one notice per round and date listing what is missing
+    (``round-sheets-overdue:<round>:<ends_on>``). Moving the round's date gives new keys.
+    """
+    from ..evaluation import operations as ev
+    from ..models import CouncilMember, CouncilRole, EvaluationRound, RoundProduct, RoundStatus, ScoreSheet, SheetStatus
+
+    widest = max((r.sheet_reminder_days or 0) for r in rules.all_rule_sets())
+    rounds = db.session.scalars(select(EvaluationRound).where(
+        EvaluationRound.status == RoundStatus.OPEN.value,
+        EvaluationRound.ends_on <= today + dt.timedelta(days=widest)).order_by(EvaluationRound.id)).all()
+    for round_ in rounds:
+        notice = round_.rule_set.sheet_reminder_days
+        passed = round_.ends_on < today
+        if not passed and (notice is None or round_.ends_on > today + dt.timedelta(days=notice)):
+            continue
+        scorers = {m.user_id for m in round_.members if CouncilRole(m.role).scores}
+        sheets = db.session.scalars(
+            select(ScoreSheet).join(RoundProduct)
+            .where(RoundProduct.round_id == round_.id, RoundProduct.outcome.is_(None),
+                   ScoreSheet.status == SheetStatus.DRAFT.value)
+            .order_by(ScoreSheet.id).options(selectinload(ScoreSheet.member),
+                                             selectinload(ScoreSheet.round_product).selectinload(RoundProduct.product))
+        ).all()
+        sheets = [s for s in sheets if s.member_id in scorers and s.member.active]
+        if not sheets:
+            continue
+        date = round_.ends_on.strftime("%d/%m/%Y")
+        kind = "sheet-overdue" if passed else "sheet-due"
+        for sheet in sheets:
+            product = sheet.round_product.product
+            yield Reminder(
+                key=f"{kind}:{sheet.id}:{round_.ends_on.isoformat()}",
+                users=[sheet.member],
+                title=(_("Score sheet overdue: %(name)s", name=product.name) if passed
+                       else _("Score sheet due by %(date)s: %(name)s", date=date, name=product.name)),
+                body=(_("The round %(round)s ended on %(date)s and your score sheet for %(name)s is not submitted.",
+                        round=round_.name, date=date, name=product.name) if passed
+                      else _("Submit your score sheet for %(name)s in the round %(round)s by %(date)s.",
+                             name=product.name, round=round_.name, date=date)),
+                url=f"/staff/evaluation/rounds/{round_.id}/products/{sheet.round_product_id}/sheet",
+            )
+        if passed:
+            chair = round_.chair
+            level = Level(round_.level)
+            organisers = list(db.session.scalars(select(User).where(
+                User.active.is_(True), User.unit_id == round_.unit_id,
+                User.role.in_([r.value for r in ev.ORGANISER_ROLES[level]])).order_by(User.id)))
+            people = organisers + ([chair.user] if chair is not None and chair.user not in organisers else [])
+            missing = sorted({f"{s.member.full_name} — {s.round_product.product.name}" for s in sheets})
+            yield Reminder(
+                key=f"round-sheets-overdue:{round_.id}:{round_.ends_on.isoformat()}",
+                users=people,
+                title=_("Score sheets missing after the round's date: %(round)s", round=round_.name),
+                body=_("The round ended on %(date)s; %(n)s score sheets are not submitted: %(list)s.",
+                       date=date, n=len(sheets), list="; ".join(missing)),
+                url=f"/staff/evaluation/rounds/{round_.id}",
+            )
 
 
 @dataclass

@@ -43,7 +43,8 @@ class InvalidInput(Exception):
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    """The current time (aware, UTC); see :func:`ocop_app.clock.now`."""
+    return clock.now()
 
 
 def local_today() -> dt.date:

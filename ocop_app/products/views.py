@@ -17,6 +17,7 @@ from ..permissions import STAFF, WORKFLOW_ROLES, access, get_product_or_404, pro
 from ..rendering import is_htmx, redirect_to, render
 from ..text import fold
 from ..workflow import Level, Role, Stage, Status
+from ..evaluation import history
 from . import operations
 from .forms import ProductFilterForm, ProductForm, TransitionForm
 
@@ -62,14 +63,22 @@ def queue():
         for t in steps:
             counts[str(t.label)] = counts.get(str(t.label), 0) + 1
         rows.append((p, steps))
+    sheets = history.sheets_waiting(current_user)
+    if sheets:
+        counts[_("Score sheets to fill in")] = len(sheets)
+    today = clock.today()
     return render("products/queue.html", "products/_queue_rows.html", rows=rows, counts=counts,
-                  overdue=deadlines.overdue(products))
+                  overdue=deadlines.overdue(products), sheets=sheets,
+                  sheets_overdue={s.id for s in sheets if history.sheet_overdue(s, today)})
 
 
 @bp.get("/queue/count")
 @access(STAFF)
 def queue_count():
-    count = 0 if current_user.role == Role.ADMIN else len(queue_products(current_user))
+    """How many things wait for the user: products with a step open to them and their
+    score sheets still to fill in."""
+    count = 0 if current_user.role == Role.ADMIN else (
+        len(queue_products(current_user)) + len(history.sheets_waiting(current_user)))
     return render("products/_queue_count.html", "products/_queue_count.html", count=count)
 
 
@@ -264,6 +273,8 @@ def _panel_context(product: Product, forms: dict | None = None):
         "forms": forms,
         "waiting_for": workflow.waiting_for(product),
         "can_edit": workflow.can_edit(product, current_user),
+        "rounds": history.product_rounds(product),
+        "may_open_round": history.may_open_round,
     }
 
 
