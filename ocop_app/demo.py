@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
@@ -186,12 +187,15 @@ class _Loader:
         branch = catalog.branch_of_set(set_no) if set_no else GROUP_BRANCH[row["group"].strip()]
         year = int(row["year"]) if row["year"].strip() else None
         stage, status, level = state
+        rule_set_code = "qd148-2023" if (year or 2024) < 2026 else "qd26-2026"
+        if stage is Stage.RANKED and rules.get(rule_set_code).recognising_level(stars) == Level.DISTRICT.value:
+            level = Level.DISTRICT  # QĐ 148/2023: the district chairperson recognised the ★3
         product = Product(
             name=row["name"].strip(),
             producer=producer,
             product_set_no=set_no,
             branch=branch,
-            rule_set_code="qd148-2023" if (year or 2024) < 2026 else "qd26-2026",
+            rule_set_code=rule_set_code,
             stage=stage.value,
             status=status.value,
             level=level.value,
@@ -221,7 +225,7 @@ class _Loader:
         db.session.add(Certificate(
             product=product, number=f"DEMO-{year}-{n:04d}", decision_no=f"Quyết định công nhận năm {year} (demo)",
             signed_on=signed_on, valid_until=rule_set.certificate_valid_until(signed_on), stars=product.stars,
-            issued_by=Level.CITY.value, rule_set_code=rule_set.code,
+            issued_by=product.level, rule_set_code=rule_set.code,
             note="Giấy chứng nhận mẫu (demo): nguồn công khai chỉ nêu năm công nhận; số và ngày ký không phải thật.",
         ))
 
@@ -434,6 +438,7 @@ def load() -> LoadReport:
     _demo_round(loader, district)
     _round_2024(loader, district, city)
     _round_2026(loader, district, city)
+    _reevaluation_sample(loader, district)
     db.session.commit()
     return loader.report
 
@@ -673,6 +678,45 @@ def _round_2024(loader: _Loader, district: AdminUnit, city: AdminUnit) -> None:
         "decision_no": "DEMO-5791/QĐ-UBND thành phố Hà Nội", "signed_on": dt.date(2024, 12, 10),
         "certificate_no": "DEMO-HN-2024-001"})
     loader.report.add("certificates")
+    loader.report.add("certificates")
+
+
+REEVALUATION_SAMPLE = "Miến dong Cần Kiệm (sản phẩm mẫu, đến hạn đánh giá lại)"
+
+
+def _reevaluation_sample(loader: _Loader, district: AdminUnit) -> None:
+    """A ranked ★4 sample product whose certificate is in its re-evaluation window on the day the
+    demo is loaded (signed 36 months before today + 150 days, so it expires in 150 days and the
+    window of QĐ 26/2026 Điều 4, 180–120 days before expiry, is open for another 30 days): a commune
+    officer (xa.cankiem) or the city can file the re-evaluation, and the city run it as a
+    written-opinion round. Created once (matched on its name)."""
+    if db.session.scalars(select(Product.id).where(Product.name == REEVALUATION_SAMPLE)).first():
+        return
+    commune = db.session.scalars(select(Commune).where(Commune.name == "Cần Kiệm",
+                                                       Commune.parent_id == district.id)).one()
+    producer = loader.producer("HTX Nông sản Cần Kiệm (mẫu)", "Hợp tác xã", commune)
+    rule_set = rules.get("qd148-2023")
+    expires = clock.today() + dt.timedelta(days=150)
+    signed_on = expires.replace(year=expires.year - rule_set.certificate_months // 12)
+    product = Product(name=REEVALUATION_SAMPLE, producer=producer, product_set_no=6,
+                      branch=catalog.branch_of_set(6), rule_set_code=rule_set.code, stage=Stage.RANKED.value,
+                      status=Status.APPROVED.value, level=Level.CITY.value, stars=4, score=Decimal("74.5"),
+                      ranked_on=signed_on, ranked_year=signed_on.year,
+                      description="Sản phẩm mẫu để thử phần mềm (demo); không phải sản phẩm thật.",
+                      source_note="Ngày ký giấy chứng nhận được chọn khi nạp dữ liệu mẫu để thời hạn đề nghị "
+                                  "đánh giá lại đang mở.")
+    place_product(product, commune)
+    product.search_text = search_text_for(product)
+    db.session.add(product)
+    db.session.add(Certificate(
+        product=product, number=f"DEMO-HN-{signed_on.year}-RE1", decision_no="Quyết định công nhận (demo)",
+        signed_on=signed_on, valid_until=rule_set.certificate_valid_until(signed_on), stars=4,
+        issued_by=Level.CITY.value, rule_set_code=rule_set.code,
+        note="Giấy chứng nhận mẫu (demo), đang trong thời hạn đề nghị đánh giá lại."))
+    db.session.add(StageEvent(product=product, actor=None, action="import", to_stage=Stage.RANKED.value,
+                              to_status=Status.APPROVED.value, to_level=Level.CITY.value, reason="",
+                              detail="demo data: re-evaluation sample", at=utcnow()))
+    loader.report.add("demo sample products")
     loader.report.add("certificates")
 
 

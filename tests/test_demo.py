@@ -32,8 +32,10 @@ def test_demo_load_is_idempotent_and_real(app, client):
     assert users["huyen.duyet"].unit.name == "Thạch Thất"
 
     ranked = db.session.scalar(select(func.count()).select_from(Product).where(Product.stage == "ranked"))
-    assert ranked == 161 + 2  # the real ones, and the 2024 round's ★3 (district) and ★4 (city)
-    assert report.created["demo sample products"] == 5  # 3 in the 2024 round, 2 dossiers of 2026
+    # the real ones, the 2024 round's ★3 (district) and ★4 (city), and the re-evaluation sample
+    assert ranked == 161 + 2 + 1
+    # 3 in the 2024 round, 2 dossiers of 2026, 1 certificate due for re-evaluation
+    assert report.created["demo sample products"] == 6
     # All 24 demo 5★ products are listed; a star counts as valid only while its certificate is
     # (36 months; demo certificates are dated 1 July of the year of recognition): on 29/11/2026
     # those recognised in 2024–2025 (9) are valid, one has no year (no certificate), the rest expired.
@@ -165,4 +167,26 @@ def test_demo_2026_dossiers_go_commune_to_city_and_wait_for_the_city_council(app
     assert client.get(sheet_link).status_code == 200
     count = client.get("/staff/queue/count").get_data(as_text=True)
     assert re.search(r"</span>\s*2</span>", count), count
+    app.config["OCOP_TODAY"] = None
+
+
+def test_demo_has_a_certificate_whose_reevaluation_can_be_filed_today(app, client):
+    """Whatever day the demo is loaded, one ★4 sample's certificate is in its re-evaluation window
+    (QĐ 26/2026 Điều 4), and its commune's officer can file the re-evaluation."""
+    from ocop_app.models import Certificate, Reevaluation
+
+    app.config["OCOP_TODAY"] = dt.date(2027, 3, 1)
+    demo.load()
+    product = _product(demo.REEVALUATION_SAMPLE)
+    cert = db.session.scalars(select(Certificate).where(Certificate.product_id == product.id)).one()
+    assert cert.valid_until == dt.date(2027, 7, 29) and cert.in_reevaluation_window(dt.date(2027, 3, 1))
+    db.session.rollback()
+    client.login("xa.cankiem", "ocop-demo")
+    page = client.get(f"/staff/certificates/{cert.id}").get_data(as_text=True)
+    assert "DEMO-HN-2024-RE1" in page
+    r = client.post(f"/staff/certificates/{cert.id}/reevaluation", {})
+    assert r.status_code == 303, r.get_data(as_text=True)[:500]
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Reevaluation)
+                             .where(Reevaluation.certificate_id == cert.id)) == 1
     app.config["OCOP_TODAY"] = None
