@@ -13,9 +13,11 @@ from .notifications import Notification, OutboxEmail
 from .products import (Certificate, CertificateStatus, Producer, ProducerType, Product, StageEvent,
                        certificates_valid_on)
 from .units import AdminUnit, City, Commune, District, Relocation, UnitSuccession
-from .users import User
+from .users import AccountEvent, AccountReview, User
 
 __all__ = [
+    "AccountEvent",
+    "AccountReview",
     "CouncilMember",
     "CouncilRole",
     "Criterion",
