@@ -16,7 +16,7 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 
 from . import database, security, workflow, wtforms_vi
 from .extensions import babel, csrf, db, login_manager, migrate
-from .permissions import policy_of
+from .permissions import policy_of, refuse_if_unit_ended
 from .rendering import is_htmx, render
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -243,6 +243,7 @@ def _install_hooks(app: Flask) -> None:
             from flask import abort
 
             abort(403)
+        refuse_if_unit_ended(current_user, request.endpoint, request.method)
         return None
 
     @app.after_request

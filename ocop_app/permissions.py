@@ -96,3 +96,24 @@ def get_product_or_404(product_id: int, user, *, for_update: bool = False):
     if product is None:
         abort(404)
     return product
+
+
+#: What an account whose unit has ended may still post: its own session and password, and
+#: marking its notifications read. Every other change is refused until the administrator
+#: decides on the account (:mod:`ocop_app.units.accounts`).
+ENDED_UNIT_MAY_POST = frozenset({"auth.logout", "auth.change_password", "notifications.mark_read"})
+
+
+def refuse_if_unit_ended(user, endpoint: str | None, method: str) -> None:
+    """Abort with 403 when ``user``'s unit has ended (e.g. the district, from 1/7/2025 under
+    QĐ 1489/QĐ-TTg) and the request would change something other than :data:`ENDED_UNIT_MAY_POST`.
+    Reading (GET/HEAD) stays open, so history can be read."""
+    from flask_babel import gettext as _
+
+    from .units.accounts import user_unit_ended
+
+    if method in ("GET", "HEAD", "OPTIONS") or endpoint in ENDED_UNIT_MAY_POST:
+        return
+    if user_unit_ended(user):
+        abort(403, description=_("Your unit has ended; you can read history but take no step until "
+                                 "the administrator moves your account."))

@@ -619,10 +619,20 @@ def acting_for(user: "User", transition: Transition):
     return None
 
 
+def unit_ended(user: "User") -> bool:
+    """Whether ``user`` serves a unit that has ended (a district after 30/6/2025, NQ 1656/NQ-UBTVQH15
+    and QĐ 1489/QĐ-TTg; a split commune): such an account takes no step at all until the
+    administrator moves it (:mod:`ocop_app.units.accounts`)."""
+    from .units.accounts import user_unit_ended
+
+    return user_unit_ended(user)
+
+
 def choices(product: "Product", user: "User") -> list[Choice]:
     """Transitions from the product's state that the user's role may take, each with
-    the guard messages that currently block it (so the page can say why)."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    the guard messages that currently block it (so the page can say why). None for a
+    user whose unit has ended (:func:`unit_ended`)."""
+    if user is None or not getattr(user, "is_authenticated", False) or unit_ended(user):
         return []
     roles = acting_roles(user)
     result = []
@@ -645,12 +655,15 @@ def available_transitions(product: "Product", user: "User") -> list[Transition]:
 def authorise(product: "Product", user: "User", name: str) -> Transition:
     """Return the transition ``name`` if ``user`` may take it on ``product`` now.
 
-    :raises TransitionDenied: unknown step, wrong role or level, wrong state, or
-        a guard that does not hold — with a message for the user (HTTP 403).
+    :raises TransitionDenied: unknown step, the user's unit has ended, wrong role or
+        level, wrong state, or a guard that does not hold — with a message for the user (HTTP 403).
     """
     transition = BY_NAME.get(name)
     if transition is None:
         raise TransitionDenied(_l("Unknown action."))
+    if unit_ended(user):
+        raise TransitionDenied(_l("Your unit has ended; you can take no step until the administrator "
+                                  "moves your account."))
     if not acting_roles(user).keys() & transition.roles:
         raise TransitionDenied(_l("Your role may not take this step."))
     if not transition.starts_from(*state_of(product)) or not transition.applies_to(chain_of(product)):
@@ -714,6 +727,7 @@ def can_edit(product: "Product", user: "User") -> bool:
     return (
         user is not None
         and getattr(user, "is_authenticated", False)
+        and not unit_ended(user)
         and Role(user.role) in roles
         and state_of(product)[0] == stage
         and state_of(product)[1] in statuses

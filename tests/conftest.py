@@ -42,17 +42,23 @@ def _config(uri: str) -> dict:
     }
 
 
-def _worker_pg_url() -> str:
-    """A PostgreSQL database of this xdist worker's own (created afresh), so workers never share tables."""
+def fresh_pg_database(suffix: str = "") -> str:
+    """URL of an empty PostgreSQL database of this xdist worker's own, dropped and created afresh:
+    ``<TEST_DATABASE_URL's database>_<worker><suffix>`` (workers and purposes never share one)."""
     url = make_url(database.normalise_database_url(PG_URL))
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    name = f"{url.database}_{worker}"
+    name = f"{url.database}_{worker}{suffix}"
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _worker_pg_url() -> str:
+    """This worker's own test database (migrated once, truncated between tests)."""
+    return fresh_pg_database()
 
 
 #: Reference data every test database holds: the official score sheets (loaded once per template).

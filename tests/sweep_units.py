@@ -1,9 +1,11 @@
-"""Route sweep declarations for the relocations confirmation list (administrative change).
+"""Route sweep declarations for the relocations confirmation list and the review of accounts of
+ended units (administrative change).
 
 A relocation is a record of a split commune waiting for a person to pick its new commune.
 In scope: a product of Thạch Xá (Hà Nội) split over two new communes of Hà Nội. Out of
 scope for a city officer: the same in Hiệp An (Lâm Đồng), the nearest other city. The
-administrator sees every city. See ``tests/routesweep.py``.
+administrator sees every city. An account review is the administrator's alone (no scope): a
+district officer of a district ended on 30/6/2025. See ``tests/routesweep.py``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import datetime as dt
 import itertools
 
 from ocop_app.extensions import db
-from ocop_app.models import Commune, Relocation, UnitSuccession
+from ocop_app.models import AccountReview, Commune, District, Relocation, UnitSuccession
+from ocop_app.units import accounts
+from ocop_app.workflow import Role
 
 from routesweep import Case, route, scoped
 
@@ -46,3 +50,24 @@ def _confirm(ctx):
     outside, _ = split_relocation(ctx, "hiep_an")
     values, out_values = scoped(ctx, {"relocation_id": inside.id}, {"relocation_id": outside.id})
     return Case(values=values, out_values=out_values, data={"unit": new[1].id})
+
+
+def ended_district_review(ctx) -> AccountReview:
+    """A district of Hà Nội ended on 30/6/2025 with one officer on the account review. Commits."""
+    n = next(_names)
+    district = District(name=f"Huyện cũ {n}", unit_type="Huyện", slug=f"huyencu{n}", parent=ctx.units["hanoi"],
+                        valid_to=dt.date(2025, 6, 30))
+    db.session.add(district)
+    db.session.flush()
+    officer = ctx.make_user(Role.DISTRICT_STAFF, "thach_that", username=f"huyen.cu.{n}")
+    officer.unit = district
+    accounts.open_reviews()
+    db.session.commit()
+    return db.session.query(AccountReview).filter_by(user_id=officer.id).one()
+
+
+@route("units.account_decide")
+def _account_decide(ctx):
+    review = ended_district_review(ctx)
+    return Case(values={"review_id": review.id},
+                data={"action": "move", "unit": ctx.units["hanoi"].id, "role": Role.CITY_STAFF.value})

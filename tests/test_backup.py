@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 
 from sqlalchemy import create_engine, make_url, select, text
 
-from conftest import PG_URL, snapshot
+from conftest import PG_URL, fresh_pg_database, snapshot
 from ocop_app import database
 from ocop_app.extensions import db
 from ocop_app.models import Producer, Product, StageEvent
@@ -70,14 +69,7 @@ def _wait_for(count, n, stop, errors):
 
 
 def _pg_restore_into_fresh_database(path) -> str:
-    url = make_url(database.normalise_database_url(PG_URL))
-    name = f"{url.database}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_restored"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    fresh = url.set(database=name).render_as_string(hide_password=False)
+    fresh = fresh_pg_database("_restored")
     import subprocess
 
     libpq = make_url(fresh).set(drivername="postgresql").render_as_string(hide_password=False)

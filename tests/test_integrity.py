@@ -3,16 +3,15 @@
 
 from __future__ import annotations
 
-import os
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, inspect, make_url, text
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 
-from conftest import at_once, PG_URL, _config, snapshot, satisfy_guards
+from conftest import at_once, PG_URL, _config, fresh_pg_database, snapshot, satisfy_guards
 from ocop_app import create_app, database
 from ocop_app.extensions import db
 from ocop_app.models import StageEvent
@@ -141,14 +140,7 @@ def _fresh_database_url(tmp_path) -> str:
     """An empty database on the engine under test."""
     if not PG_URL:
         return f"sqlite:///{tmp_path / 'empty.sqlite3'}"
-    url = make_url(database.normalise_database_url(PG_URL))
-    name = f"{url.database}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_empty"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+    return fresh_pg_database("_empty")
 
 
 def test_migrations_run_forward_from_an_empty_database(tmp_path):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from sqlalchemy import func, select
 
 from ocop_app.extensions import db
-from ocop_app.models import Plan
+from ocop_app.models import Plan, StageEvent
 from ocop_app.reports.xlsx import read_rows
 from ocop_app.workflow import Level, Role, Stage, Status
 
@@ -188,3 +189,47 @@ def test_training_targets_on_the_plan_match_the_training_page(client, new_client
     assert shown["Chủ thể tham gia được tập huấn (%)"] == training["producers"] == ("66,7", "2", "3")
     assert "còn thiếu 33,3 điểm phần trăm" in page
     assert ranked_elsewhere.producer.name not in page
+
+
+def _ranked_on(product, moment: dt.datetime) -> None:
+    """Record that ``product`` was ranked at ``moment`` (its stage event into "ranked")."""
+    db.session.add(StageEvent(product_id=product.id, action="confirm_ranking", from_stage="evaluated",
+                              from_status="awaiting", from_level="city", to_stage="ranked", to_status="approved",
+                              to_level="city", reason="", detail="", at=moment))
+    db.session.commit()
+
+
+def test_plan_counts_only_what_was_reached_within_its_period(client, make_user, make_product):
+    """A plan's counts (and the lists they link to) take the products that first reached the target's
+    stage in the plan's years, in Vietnam's time: ranked in 2024 counts for 2024–2025, not for 2026."""
+    utc = dt.timezone.utc
+    make_product(Stage.REGISTERED, Status.DRAFT, Level.COMMUNE)  # registered now (2026)
+    in_2024 = make_product(*RANKED, stars=4, score=80, product_set_no=1)
+    _ranked_on(in_2024, dt.datetime(2024, 5, 2, 3, 0, tzinfo=utc))
+    new_year = make_product(*RANKED, stars=3, score=60, product_set_no=1)
+    _ranked_on(new_year, dt.datetime(2025, 12, 31, 17, 30, tzinfo=utc))  # 1/1/2026 00:30 in Hà Nội
+    plans = {}
+    for years in ((2026, 2026), (2024, 2025)):
+        data = dict(PLAN, number=f"{years[0]}/KH-UBND", year_from=str(years[0]), year_to=str(years[1]),
+                    issued_on=f"10/02/{years[0]}")
+        if not plans:
+            assert _create_plan(client, make_user, data).status_code == 303
+        else:
+            assert client.post("/staff/plans/new", data).status_code == 303
+        plans[years] = _fresh(select(Plan).where(Plan.number == data["number"])).one()
+
+    def actual(plan, label):
+        page = client.get(f"/staff/plans/{plan.id}").get_data(as_text=True)
+        for m in re.finditer(r'<tr id="target-\d+">(.*?)</tr>', page, re.S):
+            if re.sub(r"<.*?>", "", re.search(r"<th[^>]*>(.*?)</th>", m.group(1), re.S).group(1)).strip() == label:
+                link = re.search(r'<td class="num actual"><a href="([^"]+)">([\d.]+)</a>', m.group(1))
+                shown = int(link.group(2))
+                assert _list_total(client, link.group(1).replace("&amp;", "&")) == shown  # the list agrees
+                return shown
+        raise AssertionError(label)
+
+    city, registered = "Sản phẩm đạt cấp thành phố (★3+)", "Sản phẩm đăng ký"
+    assert actual(plans[(2026, 2026)], city) == 1  # ranked at 00:30 on 1/1/2026, local time
+    assert actual(plans[(2026, 2026)], registered) == 2
+    assert actual(plans[(2024, 2025)], city) == 1
+    assert actual(plans[(2024, 2025)], registered) == 1  # it entered the programme (first event) in 2024

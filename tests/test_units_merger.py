@@ -8,7 +8,7 @@ import pytest
 
 from conftest import in_own_context
 from ocop_app.extensions import db
-from ocop_app.models import AdminUnit, Commune, Product, Relocation, StageEvent, User
+from ocop_app.models import AccountReview, AdminUnit, Commune, Product, Relocation, StageEvent, User
 from ocop_app.workflow import Level, Role, Stage, Status
 
 
@@ -137,4 +137,9 @@ def test_split_commune_waits_for_a_person_to_pick_the_new_commune(
     db.session.rollback()
     assert city_staff.post(f"/staff/units/relocations/{reloc.id}", {"unit": str(yen_xuan.id)}).status_code == 422
     page = city_staff.get("/staff/units/relocations").get_data(as_text=True)
-    assert "Nhãn Thạch Hòa" not in page and hoa_user.username in page  # the user still waits
+    assert "Nhãn Thạch Hòa" not in page and hoa_user.username not in page
+    # The split commune's official waits on the administrator's account review instead.
+    review = db.session.query(AccountReview).filter_by(user_id=hoa_user.id).one()
+    assert review.old_unit_id == thach_hoa.id and review.decided_at is None
+    assert (review.proposed_action, review.proposed_unit.name, review.proposed_role) == \
+        ("move", "Hòa Lạc", "commune_staff")

@@ -14,9 +14,11 @@ from .products import (Certificate, CertificateStatus, Producer, ProducerType, P
                        certificates_valid_on)
 from .reevaluation import Reevaluation, ReevaluationOutcome, ReevaluationStatus
 from .units import AdminUnit, City, Commune, District, Relocation, UnitSuccession
-from .users import User
+from .users import AccountEvent, AccountReview, User
 
 __all__ = [
+    "AccountEvent",
+    "AccountReview",
     "CouncilMember",
     "CouncilRole",
     "Criterion",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, func
+from sqlalchemy import Boolean, DateTime, ForeignKey, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -65,3 +65,60 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
+
+
+class AccountReview(db.Model):
+    """An account whose unit has ended (a district after 1/7/2025, a split commune…), waiting
+    for the administrator to decide: move it to a successor unit with a role, or deactivate it.
+
+    ``proposed_*`` is the app's suggestion, made when the review is opened; ``decision``,
+    ``chosen_*`` and ``decided_by`` are set when a person confirms. Nothing changes on the
+    account until then. One review per account and ended unit.
+    """
+
+    __tablename__ = "account_review"
+    __table_args__ = (UniqueConstraint("user_id", "old_unit_id", name="uq_account_review_user_unit"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    old_unit_id: Mapped[int] = mapped_column(ForeignKey("admin_unit.id"), index=True)
+    old_role: Mapped[str] = mapped_column(String(32))
+    #: ``"move"`` or ``"deactivate"``.
+    proposed_action: Mapped[str] = mapped_column(String(16))
+    proposed_unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_unit.id"))
+    proposed_role: Mapped[str | None] = mapped_column(String(32))
+    decision: Mapped[str | None] = mapped_column(String(16))
+    chosen_unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_unit.id"))
+    chosen_role: Mapped[str | None] = mapped_column(String(32))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    old_unit: Mapped[AdminUnit] = relationship(foreign_keys=[old_unit_id])
+    proposed_unit: Mapped[AdminUnit | None] = relationship(foreign_keys=[proposed_unit_id])
+    chosen_unit: Mapped[AdminUnit | None] = relationship(foreign_keys=[chosen_unit_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class AccountEvent(db.Model):
+    """Audit log of changes to an account's unit, role or activity made by a person or the
+    merger (``action``: ``review_opened``, ``move``, ``deactivate``). Rows are only added."""
+
+    __tablename__ = "account_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    from_unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_unit.id"))
+    to_unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_unit.id"))
+    from_role: Mapped[str | None] = mapped_column(String(32))
+    to_role: Mapped[str | None] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    from_unit: Mapped[AdminUnit | None] = relationship(foreign_keys=[from_unit_id])
+    to_unit: Mapped[AdminUnit | None] = relationship(foreign_keys=[to_unit_id])

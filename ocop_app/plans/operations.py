@@ -66,10 +66,17 @@ class TargetProgress:
         return round(100 * self.actual / self.target.value)
 
     def list_args(self, commune_id: int | None = None) -> dict:
-        args = metrics.list_args(self.metric, self.target.branch)
+        args = metrics.list_args(self.metric, self.target.branch, period_of(self.target.plan))
         if commune_id:
             args["commune"] = commune_id
         return args
+
+
+def period_of(plan: Plan) -> tuple[int, int] | None:
+    """The plan's period ``(year_from, year_to)``, or ``None`` if it has none."""
+    if plan.year_from is None or plan.year_to is None:
+        return None
+    return plan.year_from, plan.year_to
 
 
 def training_year(plan: Plan) -> int:
@@ -100,13 +107,14 @@ def progress(plan: Plan) -> list[TargetProgress]:
     """Each target of ``plan`` against the live counts in the plan's unit, total and per commune.
 
     Counts use :mod:`ocop_app.plans.metrics`, the same conditions as the product list's
-    ``reached``/``ranked_at`` filters. Percent targets come from the training records
+    ``reached``/``ranked_at`` filters, limited to products that first reached the metric's stage
+    within the plan's years (:func:`ocop_app.plans.metrics.reached_within`). Percent targets come from the training records
     (:func:`training_counts`), as the training targets page shows them.
     """
     result = []
     trained = None
     for target in plan.targets:
-        cond = metrics.condition(PlanMetric(target.metric), target.branch)
+        cond = metrics.condition(PlanMetric(target.metric), target.branch, period_of(plan))
         if cond is None:
             if trained is None:
                 trained = training_counts(plan) or {}

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.widgets import HiddenInput
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from .. import catalog
 from ..forms import VersionedForm, VietDateField
@@ -66,4 +66,7 @@ class ProductFilterForm(FlaskForm):
     branch = SelectField(_l("Product group"), validators=[Optional()])
     reached = SelectField(_l("Stage reached"), validators=[Optional()])
     ranked_at = SelectField(_l("Ranking level reached"), validators=[Optional()])
+    #: A plan's period: products that first reached the chosen stage (or level) in these years.
+    year_from = IntegerField(_l("From year"), validators=[Optional(), NumberRange(2000, 2100)])
+    year_to = IntegerField(_l("To year"), validators=[Optional(), NumberRange(2000, 2100)])
     page = IntegerField(validators=[Optional()], default=1)

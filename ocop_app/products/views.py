@@ -105,7 +105,9 @@ def filtered_products(args, user):
 
     Used by the list page and its XLSX export (``reports.products_xlsx``), so both give the same rows.
     Filters: ``q``, ``stage``, ``status``, ``commune``, ``branch``, and the plan-target filters
-    ``reached`` (stage reached, :func:`ocop_app.plans.metrics.reached`) and ``ranked_at``.
+    ``reached`` (stage reached, :func:`ocop_app.plans.metrics.reached`) and ``ranked_at``, with
+    ``year_from``/``year_to`` (a plan's period: that stage or level first reached in those years;
+    registration when neither is chosen).
     Returns ``(form, stmt)``; ``stmt`` is ordered most recently changed first.
     """
     from ..plans import metrics
@@ -134,6 +136,14 @@ def filtered_products(args, user):
         stmt = stmt.where(metrics.reached(Stage(form.reached.data)))
     if form.ranked_at.data in metrics.RANK_LEVELS:
         stmt = stmt.where(metrics.ranked_at(form.ranked_at.data))
+    if form.year_from.data and form.year_to.data and not form.year_from.errors and not form.year_to.errors:
+        if form.reached.data in {s.value for s in Stage}:
+            stage = Stage(form.reached.data)
+        elif form.ranked_at.data in metrics.RANK_LEVELS:
+            stage = metrics.RANK_STAGE[form.ranked_at.data]
+        else:
+            stage = Stage.REGISTERED
+        stmt = stmt.where(metrics.reached_within(stage, form.year_from.data, form.year_to.data))
     q = fold(form.q.data or "")[:200]  # longer than any name; SQLite refuses LIKE patterns over 50,000 bytes
     if q:
         stmt = stmt.where(Product.search_text.contains(q, autoescape=True))

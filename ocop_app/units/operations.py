@@ -10,11 +10,14 @@ and creates the new units; :func:`apply_successions` then
   (``valid_to``, ``successor``) and logs a ``relocate`` event on each product,
   so every product keeps its whole history;
 - for a unit **split** over several successors: moves nothing, but puts each of
-  its products and users on a confirmation list (:class:`Relocation`) with a
-  proposed successor, for a person to confirm (:func:`confirm`);
+  its products on a confirmation list (:class:`Relocation`) with a proposed
+  successor, for a person to confirm (:func:`confirm`);
 - for a district whose communes are all gone: ends the district and re-routes
   every product still in flight under a three-level rule set to the two-level
-  rule set (commune → city), logging a ``reroute`` event with both decisions.
+  rule set (commune → city), logging a ``reroute`` event with both decisions;
+- then puts every account still attached to an ended unit (the district's
+  officers, approvers and council members; a split commune's officials) on
+  the administrator's account review (:mod:`ocop_app.units.accounts`).
 
 Everything here flushes; the caller commits.
 """
@@ -33,7 +36,7 @@ from sqlalchemy import select
 
 from .. import clock, rules, workflow
 from ..extensions import db
-from ..models import AdminUnit, City, Commune, District, Producer, Product, Relocation, StageEvent, UnitSuccession, User
+from ..models import AccountEvent, AdminUnit, City, Commune, District, Producer, Product, Relocation, StageEvent, UnitSuccession, User
 from ..products.operations import InvalidInput, place_product, search_text_for
 from ..workflow import Level, Stage, Status
 
@@ -155,6 +158,7 @@ def apply_successions(actor: User | None = None, report: MergerReport | None = N
     for row in pending:
         by_old[row.old_unit_id].append(row)
     if not by_old:
+        _open_account_reviews(actor, report)
         return report
     # 1. Districts that lose all their communes: the district level ends there.
     leaving = set(by_old)
@@ -189,22 +193,33 @@ def apply_successions(actor: User | None = None, report: MergerReport | None = N
                 producer.unit = new
                 report.add("producers moved")
             for user in users:
+                db.session.add(AccountEvent(user=user, actor=actor, action="move", from_unit=old, to_unit=new,
+                                            from_role=user.role, to_role=user.role, detail=source, at=clock.now()))
                 user.unit = new
             report.add("users moved", len(users))
             old.successor = new
         else:
             proposed = rows[0].new_unit  # the first successor the resolution names; a person confirms
-            for kind, items in (("product", products), ("user", users)):
-                for item in items:
-                    db.session.add(Relocation(subject_type=kind, subject_id=item.id, old_unit=old,
-                                              proposed_unit=proposed))
-                    report.add(f"{kind}s to confirm")
+            for product in products:
+                db.session.add(Relocation(subject_type="product", subject_id=product.id, old_unit=old,
+                                          proposed_unit=proposed))
+                report.add("products to confirm")
+            # Its users go to the administrator's account review (below), like the district's.
         old.valid_to = on - dt.timedelta(days=1)
         for row in rows:
             row.applied_at = clock.now()
         report.add("old units ended")
     db.session.flush()
+    _open_account_reviews(actor, report)
     return report
+
+
+def _open_account_reviews(actor: User | None, report: MergerReport) -> None:
+    from .accounts import open_reviews
+
+    opened = open_reviews(actor)
+    if opened:
+        report.add("accounts to review", opened)
 
 
 def candidates(relocation: Relocation) -> list[AdminUnit]:
