@@ -1,7 +1,7 @@
 """merger: reviews of accounts whose unit has ended, and the append-only account audit log.
 
 Revision ID: 0010_merger
-Revises: 0007_rules
+Revises: 0009_reevaluation
 Create Date: 2026-12-05 06:40:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0010_merger'
-down_revision = '0007_rules'
+down_revision = '0009_reevaluation'
 branch_labels = None
 depends_on = None
 
