@@ -189,7 +189,11 @@ def test_council_sheets_not_submitted_remind_the_member_then_organisers_and_chai
     users = {u.username: u.id for u in db.session.scalars(select(User))}
     round_id = db.session.scalars(select(EvaluationRound.id).where(EvaluationRound.name == demo.ROUND_2026)).one()
     db.session.rollback()
-    assert _run(app, "2026-12-24").startswith("Reminders: 0 notifications")  # 4 days before: not yet
+    # 4 days before: no sheet reminder yet; only the demo's re-evaluation sample, whose window is open
+    # (its commune officer and the city officer are told once).
+    assert _run(app, "2026-12-24").startswith("Reminders: 2 notifications")
+    assert {n.key.split(":")[0] for n in db.session.query(Notification)} == {"cert-reevaluation"}
+    db.session.rollback()
     assert _run(app, "2026-12-25").startswith("Reminders: 6 notifications")  # 3 members × 2 products
     assert _run(app, "2026-12-28").startswith("Reminders: 0 notifications")
     due = db.session.query(Notification).filter(Notification.key.like("sheet-due:%")).all()
