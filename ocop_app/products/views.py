@@ -79,7 +79,7 @@ def queue_count():
     score sheets still to fill in."""
     count = 0 if current_user.role == Role.ADMIN else (
         len(queue_products(current_user)) + len(history.sheets_waiting(current_user)))
-    return render("products/_queue_count.html", "products/_queue_count.html", count=count)
+    return render("products/_queue_count.html", "products/_queue_count.html", queue_count=count)
 
 
 # --------------------------------------------------------------------------
