@@ -57,3 +57,33 @@ def test_stale_form_is_refused_with_current_state(make_user, make_product, new_c
     assert r.status_code == 409
     assert "người khác thay đổi" in r.get_data(as_text=True)
     assert snapshot(product.id) == before
+
+
+def test_a_double_click_on_register_opens_one_dossier(make_user, new_client):
+    """Two identical registrations at once (a double click, or two tabs) make one draft; the other
+    is told, in Vietnamese, with what was typed kept. A product of the same name that is already
+    ranked does not block a new passage."""
+    from ocop_app.extensions import db
+    from ocop_app.models import Product
+
+    staff = make_user(Role.COMMUNE_STAFF)
+    tabs = []
+    for _ in range(2):
+        c = new_client()
+        c.login(staff)
+        c.token()
+        tabs.append(c)
+    form = {"name": "Mật ong Thạch Xá", "product_set_no": "7", "producer_name": "HTX Ong Thạch Xá",
+            "producer_type": "cooperative", "registration_no": "", "description": "Mật ong rừng"}
+    codes = _post_at_once(tabs, "/staff/products/new", lambda c: {**form, "csrf_token": c.token()})
+    assert sorted(codes) == [303, 422]
+    db.session.rollback()
+    assert db.session.query(Product).filter(Product.name == "Mật ong Thạch Xá").count() == 1
+    again = tabs[0].post("/staff/products/new", {**form, "name": "mat ong thach xa"})
+    body = again.get_data(as_text=True)
+    assert again.status_code == 422 and "đã có hồ sơ của sản phẩm này" in body and "mat ong thach xa" in body
+    db.session.rollback()
+    db.session.query(Product).filter(Product.name == "Mật ong Thạch Xá").update({"stage": "ranked",
+                                                                                 "status": "approved"})
+    db.session.commit()
+    assert tabs[1].post("/staff/products/new", form).status_code == 303

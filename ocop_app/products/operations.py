@@ -96,6 +96,31 @@ def _record(product: Product, actor: User | None, action: str, before, reason: s
     return event
 
 
+def refuse_duplicate(commune: AdminUnit, name: str, producer_name: str) -> None:
+    """Refuse registering ``name`` of ``producer_name`` in ``commune`` while the same product of the
+    same producer (names compared without accents or case) is still in the cycle there (not ranked,
+    not ended) — a double click or a second tab must not open two dossiers.
+
+    Locks the commune's row first (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's writes are
+    serialised by ``BEGIN IMMEDIATE``), so of two identical registrations sent at once one is made
+    and the other is refused. Call it before looking the producer up.
+
+    :raises InvalidInput: ``{"name": message}`` when such a product exists.
+    """
+    db.session.execute(select(AdminUnit.id).where(AdminUnit.id == commune.id).with_for_update())
+    ended = [s.value for s in Status if s.terminal]
+    rows = db.session.execute(
+        select(Product.name, Producer.name).join(Producer, Product.producer_id == Producer.id)
+        .where(Product.commune_id == commune.id, Product.stage != Stage.RANKED.value,
+               Product.status.notin_(ended))
+    )
+    key = (fold(name), fold(producer_name))
+    if any((fold(n), fold(p)) == key for n, p in rows):
+        raise InvalidInput({"name": _l("This producer already has a dossier of this product in the cycle "
+                                       "in this commune: open it from the product list instead of registering "
+                                       "it again.")})
+
+
 def register(*, name: str, producer: Producer, commune: AdminUnit, product_set_no: int | None,
              branch: str | None, actor: User | None, description: str = "",
              rule_set_code: str | None = None) -> Product:

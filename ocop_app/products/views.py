@@ -204,6 +204,13 @@ def product_new():
         form.rule_set_code.data = offered[0].code
     commune = current_user.unit
     if form.validate_on_submit():
+        try:
+            operations.refuse_duplicate(commune, form.name.data, form.producer_name.data)
+        except operations.InvalidInput as exc:
+            db.session.rollback()
+            for name, message in exc.errors.items():
+                getattr(form, name).errors = [message]
+            return render("products/form.html", "products/_form.html", status=422, form=form, product=None)
         producer = _producer_for(form, commune)
         product = operations.register(
             name=form.name.data,
