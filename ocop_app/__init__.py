@@ -279,6 +279,9 @@ def _install_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["vdatetime"] = lambda d: format_datetime(d, "dd/MM/yyyy HH:mm") if d else ""
     app.jinja_env.filters["vnum"] = lambda n, fmt="#,##0.##": format_decimal(n, fmt) if n is not None else ""
     app.jinja_env.globals["stars_text"] = lambda n: "★" * int(n or 0)
+    from .products.timeline import describe as describe_event_detail
+
+    app.jinja_env.filters["event_detail"] = describe_event_detail
 
 
 def _install_error_handlers(app: Flask) -> None:

@@ -115,5 +115,5 @@ def refuse_if_unit_ended(user, endpoint: str | None, method: str) -> None:
     if method in ("GET", "HEAD", "OPTIONS") or endpoint in ENDED_UNIT_MAY_POST:
         return
     if user_unit_ended(user):
-        abort(403, description=_("Your unit has ended; you can read history but take no step until "
+        abort(403, description=_("Your unit has ended; you can sign in but take no step until "
                                  "the administrator moves your account."))

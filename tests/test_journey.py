@@ -131,6 +131,9 @@ def test_register_sign_off_and_rank(make_user, new_client):
     ]
     page = a.get(f"/staff/products/{product_id}").get_data(as_text=True)
     assert "Công nhận hạng sao" in page and "tp.duyet" not in page  # full names, not user names
+    # Details in words, not the stored key=value form.
+    assert "71,67 điểm; 4 sao" in page and "ký ngày 15/07/2026" in page and "giấy chứng nhận HN-OCOP-2026-0001" in page
+    assert "signed=" not in page and "score=" not in page
     assert page.count("<time datetime=") == len(events)
 
 

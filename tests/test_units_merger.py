@@ -63,6 +63,9 @@ def test_thach_xa_product_in_flight_moves_to_tay_phuong_with_its_history(
     assert [e.action for e in events][-2:] == ["reroute", "relocate"]
     assert "Quyết định 148/QĐ-TTg → Quyết định 1489/QĐ-TTg" in events[-2].detail
     assert "Xã → Huyện → Thành phố ⇒ Xã → Thành phố (01/07/2025)" in events[-2].detail
+    # The move cites the resolution as people do, not a URL.
+    assert "Thạch Xá → Xã Tây Phương. Nghị quyết 1656/NQ-UBTVQH15 Điều 1 khoản" in events[-1].detail
+    assert "http" not in events[-1].detail
     assert db.session.get(User, approver_of_thach_xa.id).unit_id == tay_phuong.id  # users' scope moved
 
     # The district-level product now waits at the city, same stage; the ranked one keeps QĐ 148.

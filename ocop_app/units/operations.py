@@ -132,6 +132,16 @@ def _event(product: Product, actor: User | None, action: str, before, detail: st
     return event
 
 
+def legal_citation(succession: UnitSuccession) -> str:
+    """The legal basis of a succession as people cite it: the first sentence of its note,
+    e.g. ``"NQ 1656 Điều 1 khoản 93"`` → ``"Nghị quyết 1656/NQ-UBTVQH15 Điều 1 khoản 93"``; the
+    source URL when there is no note."""
+    first = (succession.note or "").split(". ")[0].strip().rstrip(".")
+    if not first:
+        return succession.source
+    return first.replace("NQ 1656 ", "Nghị quyết 1656/NQ-UBTVQH15 ", 1)
+
+
 def _move_product(product: Product, new: AdminUnit, actor: User | None, source: str) -> None:
     old_name = product.place.display_name
     before = workflow.state_of(product)
@@ -185,7 +195,7 @@ def apply_successions(actor: User | None = None, report: MergerReport | None = N
         users = db.session.scalars(select(User).where(User.unit_id == old.id).order_by(User.id)).all()
         if len(rows) == 1:
             new = rows[0].new_unit
-            source = rows[0].source
+            source = legal_citation(rows[0])
             for product in products:
                 _move_product(product, new, actor, source)
             report.add("products moved", len(products))
