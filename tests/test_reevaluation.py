@@ -332,3 +332,174 @@ def test_overdue_reevaluation_is_told_once_to_the_city_staff(app, certified, mak
     reevaluation_id = db.session.scalars(db.select(Reevaluation.id)).one()
     assert overdue_keys(city_staff) == [f"reevaluation-overdue:{reevaluation_id}"]  # once, though run twice
     assert overdue_keys(other_city) == []
+
+
+# --------------------------------------------------------------------------
+# After the round closes: who confirms, what they see (fixcert)
+# --------------------------------------------------------------------------
+
+
+def _score_and_close(written, targets):
+    round_id, entries, people = written["round_id"], written["entries"], written["people"]
+    for key, (total, floor) in targets.items():
+        choices = choose_for_total(criteria_for(entries[key]), total, floor_stars=floor)
+        for i, (_user, c) in enumerate(people):
+            r = _submit(c, round_id, entries[key], choices, opinion=f"Ý kiến {i + 1} về sản phẩm {key}")
+            assert r.status_code == 303, r.get_data(as_text=True)[:500]
+    assert people[0][1].post(f"/staff/evaluation/rounds/{round_id}/close", {}).status_code == 303
+    db.session.rollback()
+
+
+def _keys(user, prefix):
+    db.session.rollback()
+    keys = sorted(n.key for n in db.session.scalars(db.select(Notification).where(Notification.user_id == user.id))
+                  if n.key.startswith(prefix))
+    db.session.rollback()
+    return keys
+
+
+def test_renewal_waiting_for_confirmation_reaches_the_approver(app, written, make_user, new_client):
+    approver_user = make_user(Role.CITY_APPROVER, "hanoi")
+    elsewhere = make_user(Role.CITY_APPROVER, "lam_dong")
+    approver = new_client()
+    approver.login(approver_user)
+    assert "Gia hạn giấy chứng nhận chờ tôi xác nhận" not in approver.get("/staff/queue").get_data(as_text=True)
+
+    _score_and_close(written, {"keep": (100, 5), "lower": (60, 4), "drop": (45, None)})
+    db.session.rollback()
+    found = {k: db.session.scalars(db.select(Reevaluation).where(Reevaluation.certificate_id == c)).one()
+             for k, (_p, c, _n) in written["certs"].items()}
+    renewed = sorted(f"renewal-to-confirm:{found[k].id}" for k in ("keep", "lower"))
+    db.session.rollback()
+    # told on closing, once: the daily job adds nothing under that key; the other city hears nothing
+    assert _keys(approver_user, "renewal-to-confirm:") == renewed
+    reminders.collect(dt.date(2026, 8, 1))
+    assert _keys(approver_user, "renewal-to-confirm:") == renewed
+    assert _keys(elsewhere, "renewal-to-confirm:") == []
+    notes = approver.get("/staff/notifications").get_data(as_text=True)
+    assert "Gia hạn chờ xác nhận: Miến dong Thạch Xá" in notes
+
+    # "Việc của tôi": both renewals, linked to their certificate pages, counted; not the dropped one
+    page = approver.get("/staff/queue").get_data(as_text=True)
+    assert "Gia hạn giấy chứng nhận chờ tôi xác nhận" in page and "Gia hạn chờ xác nhận" in page
+    for key in ("keep", "lower"):
+        assert f'href="/staff/certificates/{written["certs"][key][1]}"' in page
+    assert f'href="/staff/certificates/{written["certs"]["drop"][1]}"' not in page
+    count = approver.get("/staff/queue/count").get_data(as_text=True)
+    assert re.search(r"\b2\b", count), count
+    chair_queue = written["people"][0][1].get("/staff/queue").get_data(as_text=True)
+    assert "Gia hạn giấy chứng nhận chờ tôi xác nhận" not in chair_queue
+
+    # confirmed: it leaves the queue
+    _on(app, "2026-08-01")
+    r = approver.post(f"/staff/certificates/{written['certs']['keep'][1]}/reevaluation/confirm",
+                      {"decision_no": "90/QĐ-UBND", "signed_on": "01/08/2026", "certificate_no": "HN-OCOP-2026-090"})
+    assert r.status_code == 303
+    page = approver.get("/staff/queue").get_data(as_text=True)
+    assert f'href="/staff/certificates/{written["certs"]["keep"][1]}"' not in page
+    assert f'href="/staff/certificates/{written["certs"]["lower"][1]}"' in page
+
+
+def test_reevaluation_result_says_it_never_raises_the_rank(app, written, make_user, new_client):
+    _score_and_close(written, {"keep": (100, 5), "lower": (60, 4), "drop": (45, None)})
+    round_id = written["round_id"]
+    chair = written["people"][0][1]
+    raised = "Kết quả chấm: 100 điểm (5 sao) — gia hạn ở hạng 4 sao (đánh giá lại không nâng hạng; " \
+             "muốn nâng hạng phải đăng ký nâng hạng)"
+    for url in (f"/staff/evaluation/rounds/{round_id}", f"/staff/evaluation/rounds/{round_id}/minutes"):
+        page = chair.get(url).get_data(as_text=True)
+        assert raised in page, url
+        assert "Kết quả chấm: 60 điểm (3 sao) — gia hạn ở hạng 3 sao (đánh giá lại chỉ giữ hoặc hạ hạng" in page
+        assert "Không gia hạn: giấy chứng nhận có hiệu lực đến hết thời hạn — kết quả chấm: 45 điểm" in page
+    approver = new_client()
+    approver.login(make_user(Role.CITY_APPROVER, "hanoi"))
+    product_page = approver.get(f"/staff/products/{written['certs']['keep'][0]}").get_data(as_text=True)
+    assert raised in product_page and "→ <span class=\"stars\"" not in product_page.split(raised)[0][-400:]
+    cert_page = approver.get(f"/staff/certificates/{written['certs']['keep'][1]}").get_data(as_text=True)
+    assert raised in cert_page
+
+
+def test_certificate_page_forms_have_their_own_ids_and_only_a_valid_certificate_is_revoked(
+        app, written, make_user, new_client):
+    _score_and_close(written, {"keep": (80, 4), "lower": (60, 4), "drop": (45, None)})
+    approver = new_client()
+    approver.login(make_user(Role.CITY_APPROVER, "hanoi"))
+    _product, cert_id, _number = written["certs"]["keep"]
+    page = approver.get(f"/staff/certificates/{cert_id}").get_data(as_text=True)
+    assert "/reevaluation/confirm" in page and f"/certificates/{cert_id}/revoke" in page  # both forms
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    labels = dict((target, text.strip()) for target, text in re.findall(r'<label for="([^"]+)">([^<]*)</label>', page))
+    assert labels["revoke-decision_no"] == "Số quyết định thu hồi"
+    assert 'id="revoke-decision_no" name="decision_no"' in page or re.search(
+        r'<input[^>]*id="revoke-decision_no"[^>]*name="decision_no"', page)
+    assert all(target in ids for target in labels)
+
+    # confirmed: the old certificate is replaced — no revocation, no window; the server refuses too
+    _on(app, "2026-08-01")
+    r = approver.post(f"/staff/certificates/{cert_id}/reevaluation/confirm",
+                      {"decision_no": "90/QĐ-UBND", "signed_on": "01/08/2026", "certificate_no": "HN-OCOP-2026-090"})
+    assert r.status_code == 303
+    page = approver.get(f"/staff/certificates/{cert_id}").get_data(as_text=True)
+    assert f"/certificates/{cert_id}/revoke" not in page and "Thời hạn nộp hồ sơ đánh giá lại" not in page
+    r = approver.post(f"/staff/certificates/{cert_id}/revoke", {"ground": "", "decision_no": "91/QĐ-UBND"})
+    assert r.status_code == 422 and "đã được thay thế bằng giấy chứng nhận HN-OCOP-2026-090" in r.get_data(as_text=True)
+    db.session.rollback()
+    assert db.session.get(Certificate, cert_id).revoked_on is None
+    db.session.rollback()
+
+
+def test_revoked_certificate_shows_no_reevaluation_window(app, certified, make_user, new_client):
+    _on(app, "2026-07-01")  # inside the window of a certificate valid until 15/12/2026
+    _product_id, cert_id, _number = certified(4)
+    approver = new_client()
+    approver.login(make_user(Role.CITY_APPROVER, "hanoi"))
+    page = approver.get(f"/staff/certificates/{cert_id}").get_data(as_text=True)
+    assert "Thời hạn nộp hồ sơ đánh giá lại" in page and f"/certificates/{cert_id}/revoke" in page
+    from ocop_app import rules
+    ground = rules.revocation_grounds(dt.date(2026, 7, 1))[0]["code"]
+    assert approver.post(f"/staff/certificates/{cert_id}/revoke",
+                         {"ground": ground, "decision_no": "12/QĐ-UBND"}).status_code == 303
+    page = approver.get(f"/staff/certificates/{cert_id}").get_data(as_text=True)
+    assert "Thời hạn nộp hồ sơ đánh giá lại" not in page and f"/certificates/{cert_id}/revoke" not in page
+
+
+def test_rounds_name_where_their_sheets_come_from_without_codes(app, make_user, new_client):
+    org = new_client()
+    org.login(make_user(Role.CITY_STAFF, "hanoi"))
+    pages = {}
+    for code in ("qd148-2023", "qd26-2026"):
+        r = org.post("/staff/evaluation/rounds/new", {"name": "Đợt đánh giá " + code[2:5], "starts_on": "01/07/2026",
+                                                      "ends_on": "31/07/2026", "rule_set_code": code,
+                                                      "kind": "ordinary"})
+        assert r.status_code == 303, r.get_data(as_text=True)[:500]
+        pages[code] = org.get(r.headers["Location"]).get_data(as_text=True)
+    for page in pages.values():
+        assert "qd26-2026" not in page and "qd148-2023" not in page
+    assert ("phiếu theo Quyết định 26/2026/QĐ-TTg — cùng cơ cấu 40/25/35 của Quyết định 148/QĐ-TTg, "
+            "vì phiếu của Quyết định 148/QĐ-TTg chưa có trong dữ liệu") in pages["qd148-2023"]
+    assert "chưa có trong dữ liệu" not in pages["qd26-2026"]
+
+
+def test_new_round_preselects_the_deployments_rule_set_and_an_example_of_the_users_unit(app, make_user, new_client):
+    _on(app, "2026-07-01")
+    city = new_client()
+    city.login(make_user(Role.CITY_STAFF, "hanoi"))
+    district = new_client()
+    district.login(make_user(Role.DISTRICT_STAFF))
+
+    def selected(client):
+        page = client.get("/staff/evaluation/rounds/new").get_data(as_text=True)
+        select = re.search(r'<select[^>]*name="rule_set_code".*?</select>', page, re.S).group(0)
+        return re.findall(r'<option selected value="([^"]+)"|<option value="([^"]+)" selected', select), page
+
+    app.config["OCOP_RULE_SET"] = "qd26-2026"  # the deployment's choice has the city level
+    found, page = selected(city)
+    assert [a or b for a, b in found] == ["qd26-2026"]
+    assert "Thạch Thất" not in page and "Đợt đánh giá sản phẩm OCOP thành phố Hà Nội năm 2026" in page
+    found, page = selected(district)  # …but no district: the rule set in force today that has one
+    assert [a or b for a, b in found] == [] or "qd1048-2019" not in [a or b for a, b in found]
+    app.config["OCOP_RULE_SET"] = "qd148-2023"
+    found, page = selected(district)
+    assert [a or b for a, b in found] == ["qd148-2023"]
+    assert "huyện Thạch Thất năm 2026" in page

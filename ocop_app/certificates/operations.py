@@ -50,7 +50,9 @@ def revoke(certificate: Certificate, actor: User, *, ground: str, decision_no: s
     :func:`ocop_app.rules.revocation_grounds`, QĐ 26/2026 Điều 8) by decision ``decision_no``.
     The public register stops showing the star at once; the product's timeline says so.
 
-    :raises InvalidInput: unknown ground, missing decision number, or already revoked.
+    :raises InvalidInput: unknown ground, missing decision number, or the certificate is not valid
+        today (already revoked, replaced by its renewal, or expired): only a valid certificate
+        vouches for stars that can be taken away (QĐ 26/2026 Điều 8).
     :raises workflow.TransitionDenied: ``actor`` may not revoke it.
     """
     if not may_revoke(certificate, actor):
@@ -58,8 +60,14 @@ def revoke(certificate: Certificate, actor: User, *, ground: str, decision_no: s
     today = clock.today()
     grounds = {g["code"]: g["label"] for g in rules.revocation_grounds(today)}
     errors = {}
-    if certificate.status_on(today) is CertificateStatus.REVOKED:
+    status = certificate.status_on(today)
+    if status is CertificateStatus.REVOKED:
         errors["ground"] = _l("This certificate is already revoked.")
+    elif status is CertificateStatus.REPLACED:
+        errors["ground"] = _l("This certificate has been replaced by %(number)s after re-evaluation; "
+                              "only the certificate valid today can be revoked.", number=certificate.replaced_by.number)
+    elif status is not CertificateStatus.VALID:
+        errors["ground"] = _l("This certificate has expired; only a certificate valid today can be revoked.")
     elif ground not in grounds:
         errors["ground"] = _l("Choose one of the legal grounds.")
     if not (decision_no or "").strip():

@@ -330,3 +330,54 @@ def confirm(reevaluation: Reevaluation, actor: User, *, decision_no: str, signed
     product_ops._flush_or_conflict()
     db.session.refresh(old)
     return new
+
+
+def renewals_waiting(user: User) -> list[Reevaluation]:
+    """Renewals ``user`` must confirm ("Việc của tôi"): decided by a written round of the user's
+    unit, renewed, the new certificate not yet issued, and :func:`may_confirm` for the user
+    (the approver of the level that recognises the renewed stars); due date first."""
+    if user is None or not getattr(user, "is_authenticated", False) or Role(user.role) not in APPROVER_OF.values():
+        return []
+    rows = db.session.scalars(
+        select(Reevaluation).join(EvaluationRound, EvaluationRound.id == Reevaluation.round_id)
+        .where(EvaluationRound.unit_id == user.unit_id, Reevaluation.status == ReevaluationStatus.DECIDED.value,
+               Reevaluation.outcome == ReevaluationOutcome.RENEWED.value, Reevaluation.new_certificate_id.is_(None))
+        .order_by(Reevaluation.due_on, Reevaluation.id)).all()
+    return [r for r in rows if may_confirm(r, user)]
+
+
+def confirmers(reevaluation: Reevaluation) -> list[User]:
+    """Active users who may confirm this renewal (see :func:`may_confirm`)."""
+    level = recognising_level(reevaluation)
+    role = APPROVER_OF.get(level) if level is not None else None
+    if role is None or not reevaluation.awaiting_confirmation:
+        return []
+    users = db.session.scalars(select(User).where(User.active.is_(True), User.role == role.value,
+                                                  User.unit_id == reevaluation.round.unit_id).order_by(User.id))
+    return [u for u in users if may_confirm(reevaluation, u)]
+
+
+def tell_confirmers(reevaluation: Reevaluation) -> int:
+    """Notify the approvers who must confirm a renewal, when the round that renewed it closes
+    (key ``renewal-to-confirm:<id>``: told once). Done on closing rather than by the daily job
+    so they hear of it the moment there is something to do; the overdue reminder
+    (``reevaluation-overdue``) still follows if it is left past its due date. Returns how
+    many notifications were stored."""
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    from ..notifications import reminders
+
+    users = confirmers(reevaluation)
+    if not users:
+        return 0
+    certificate, product = reevaluation.certificate, reevaluation.product
+    with force_locale("vi"):
+        reminder = reminders.Reminder(
+            key=f"renewal-to-confirm:{reevaluation.id}", users=users,
+            title=_("Renewal to confirm: %(name)s", name=product.name),
+            body=_("The council renewed certificate %(number)s at %(n)s stars (round %(round)s). Confirm the "
+                   "renewal and issue the new certificate by %(due)s.", number=certificate.number,
+                   n=reevaluation.renewed_stars, round=reevaluation.round.name, due=_vdate(reevaluation.due_on)),
+            url=f"/staff/certificates/{certificate.id}")
+    return reminders.give_now(reminder).notifications

@@ -9,7 +9,7 @@ from flask_login import current_user
 from .. import clock, rules, workflow
 from ..extensions import db
 from ..forms import ActionForm
-from ..models import Certificate, Product
+from ..models import Certificate, CertificateStatus, Product
 from ..permissions import STAFF, access, get_product_or_404, roles
 from ..products.operations import Conflict, InvalidInput
 from ..rendering import redirect_to, render
@@ -36,7 +36,7 @@ def _revoke_form(formdata=None) -> RevokeForm:
 
 
 def _page(cert: Certificate, form: RevokeForm | None = None, status: int = 200, renew_form: RenewForm | None = None,
-          reevaluation_error: str | None = None):
+          reevaluation_error: str | None = None, revoke_error: str | None = None):
     today = clock.today()
     latest = reevaluation.latest_for(cert)
     governing = reevaluation.governing_rule_set(cert, today)
@@ -48,6 +48,7 @@ def _page(cert: Certificate, form: RevokeForm | None = None, status: int = 200, 
                   reeval=latest, can_file=reevaluation.can_file(cert, current_user),
                   can_confirm=reevaluation.may_confirm(latest, current_user),
                   renew_form=renew_form or RenewForm(formdata=None), reevaluation_error=reevaluation_error,
+                  revoke_error=revoke_error,
                   window_finish_days=governing.deadlines["reevaluation_finish_days"] if governing else None)
 
 
@@ -62,7 +63,8 @@ def detail(certificate_id: int):
 def revoke(certificate_id: int):
     cert = _certificate_in_scope(certificate_id)
     form = _revoke_form(request.form)
-    if not form.validate():
+    # a certificate not valid today is refused by operations.revoke, whatever was typed
+    if not form.validate() and cert.status_on(clock.today()) is CertificateStatus.VALID:
         return _page(cert, form, 422)
     try:
         operations.revoke(cert, current_user, ground=form.ground.data, decision_no=form.decision_no.data,
@@ -74,7 +76,10 @@ def revoke(certificate_id: int):
         db.session.rollback()
         for name, message in exc.errors.items():
             getattr(form, name).errors = [message]
-        return _page(db.session.get(Certificate, certificate_id), form, 422)
+        cert = db.session.get(Certificate, certificate_id)
+        # a certificate not valid today has no revocation form to carry the message: say it above
+        hidden = cert.status_on(clock.today()) is not CertificateStatus.VALID
+        return _page(cert, form, 422, revoke_error=" ".join(str(m) for m in exc.errors.values()) if hidden else None)
     db.session.commit()
     return redirect_to(url_for("certificates.detail", certificate_id=cert.id),
                        _("Certificate revoked. The public register no longer shows its stars."))

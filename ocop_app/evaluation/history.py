@@ -14,8 +14,8 @@ from sqlalchemy.orm import joinedload
 
 from .. import clock, rules
 from ..extensions import db
-from ..models import (Certificate, CouncilMember, CouncilRole, EvaluationRound, Product, RoundProduct, RoundStatus,
-                      ScoreChoice, ScoreSheet, SheetPart, SheetStatus, User)
+from ..models import (Certificate, CouncilMember, CouncilRole, EvaluationRound, Product, Reevaluation, RoundProduct,
+                      RoundStatus, ScoreChoice, ScoreSheet, SheetPart, SheetStatus, User)
 from ..workflow import Level, Role
 from . import scoring
 from .operations import specs_for
@@ -44,6 +44,8 @@ class RoundRecord:
     rule_set: rules.RuleSet
     parts: list[PartScore] = field(default_factory=list)
     certificate: Certificate | None = None
+    #: The re-evaluation this (written-opinion) round decided, if any.
+    reevaluation: Reevaluation | None = None
 
     @property
     def recognised_by(self) -> Level | None:
@@ -90,8 +92,12 @@ def certificate_after(entry: RoundProduct) -> Certificate | None:
 
 def record_of(entry: RoundProduct) -> RoundRecord:
     """The :class:`RoundRecord` of a round product (parts and recognition filled in)."""
+    reevaluation = None
+    if entry.round.written:
+        reevaluation = db.session.scalars(select(Reevaluation).where(
+            Reevaluation.round_id == entry.round_id, Reevaluation.product_id == entry.product_id)).first()
     return RoundRecord(round=entry.round, entry=entry, rule_set=entry.round.rule_set,
-                       parts=part_scores(entry), certificate=certificate_after(entry))
+                       parts=part_scores(entry), certificate=certificate_after(entry), reevaluation=reevaluation)
 
 
 def product_rounds(product: Product) -> list[RoundRecord]:

@@ -631,9 +631,10 @@ def close_round(round_: EvaluationRound, actor: User, *, expected_version: int |
     _log(round_, actor, "close")
     _flush_or_conflict()
     if round_.written:
-        for entry in round_.products:
-            reevaluation.decide(entry, actor)
+        decided = [reevaluation.decide(entry, actor) for entry in round_.products]
         _flush_or_conflict()
+        for renewal in decided:  # the approver who confirms each renewal is told now
+            reevaluation.tell_confirmers(renewal)
         return list(round_.products)
     for entry in round_.products:
         reason = ""

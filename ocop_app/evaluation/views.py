@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import rules
 from ..extensions import db
 from ..models import (CouncilMember, Disqualification, EvaluationRound, Product, Reevaluation, RoundProduct,
                       ScoreSheet, SheetStatus, User)
@@ -89,6 +90,17 @@ def index():
     return render("evaluation/index.html", rounds=rounds, can_create=can_create, todo=todo)
 
 
+def preselected_rule_set(level: Level, day) -> rules.RuleSet | None:
+    """The rule set a new round at ``level`` starts with: the deployment's rule set for new
+    dossiers (``OCOP_RULE_SET``, else the data file's default) if its chain has ``level``, else
+    the rule set in force on ``day`` if it has (:func:`ocop_app.rules.for_new_dossiers`), else
+    ``None`` (the organiser chooses). A round under an older decision stays possible by choice."""
+    for rule_set in rules.for_new_dossiers(day, current_app.config.get("OCOP_RULE_SET")):
+        if level.value in rule_set.levels:
+            return rule_set
+    return None
+
+
 @bp.route("/rounds/new", methods=["GET", "POST"])
 @access(ORGANISERS)
 def round_new():
@@ -96,6 +108,9 @@ def round_new():
     form = RoundForm(level=level.value)
     if request.method == "GET":
         form.starts_on.data = local_today()
+        preselected = preselected_rule_set(level, local_today())
+        if preselected is not None:
+            form.rule_set_code.data = preselected.code
     if form.validate_on_submit():
         try:
             round_ = ops.create_round(actor=current_user, name=form.name.data, starts_on=form.starts_on.data,
@@ -105,11 +120,11 @@ def round_new():
             db.session.rollback()
             for key, message in exc.errors.items():
                 getattr(form, key).errors = [message]
-            return render("evaluation/round_form.html", status=422, form=form)
+            return render("evaluation/round_form.html", status=422, form=form, example_year=local_today().year)
         db.session.commit()
         return redirect_to(url_for("evaluation.round_detail", round_id=round_.id), _("Evaluation round created."))
     status = 422 if form.is_submitted() else 200
-    return render("evaluation/round_form.html", status=status, form=form)
+    return render("evaluation/round_form.html", status=status, form=form, example_year=local_today().year)
 
 
 def _round_context(round_: EvaluationRound, member_form=None, product_form=None):

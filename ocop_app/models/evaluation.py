@@ -263,6 +263,14 @@ class EvaluationRound(db.Model):
         return rules.get(self.rule_set_code)
 
     @property
+    def sheets_borrowed(self) -> bool:
+        """Whether the round scores on another decision's sheets than its rule set's own:
+        QĐ 148/2023 (and QĐ 1489/2025) rounds use the QĐ 26/2026 Phụ lục II sheets, the same
+        40/25/35 parts, because QĐ 148's own sheets are not in our data (rule_sets.json
+        ``sources.sheet_version``)."""
+        return self.sheet_version is not None and self.sheet_version.code != self.rule_set_code
+
+    @property
     def closed(self) -> bool:
         return self.status == RoundStatus.CLOSED.value
 

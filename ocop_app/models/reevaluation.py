@@ -11,6 +11,7 @@ import datetime as dt
 import enum
 from decimal import Decimal
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, DateTime, ForeignKey, Numeric, SmallInteger, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -111,6 +112,28 @@ class Reevaluation(db.Model):
     def overdue_on(self, day: dt.date) -> bool:
         """Not finished and ``day`` is past ``due_on``."""
         return not self.finished and day > self.due_on
+
+    @property
+    def result_text(self):
+        """The council's result in one plain sentence: points and the stars they earn, then what
+        was decided — and that a re-evaluation keeps or lowers the rank, never raises it (raising
+        it follows the full route, nâng hạng; QĐ 26/2026 Điều 4). ``""`` until decided; the
+        outcome alone for a disqualification (no score)."""
+        if not self.decided:
+            return ""
+        if self.score is None:
+            return self.outcome_label
+        score = format_decimal(self.score, "#,##0.##")
+        rank = _l("%(n)s stars", n=self.result_stars) if self.result_stars else _l("no star rank")
+        if self.outcome == ReevaluationOutcome.RENEWED.value:
+            if (self.result_stars or 0) > (self.renewed_stars or 0):
+                return _l("Result: %(score)s points (%(rank)s) — renewed at %(n)s stars (a re-evaluation does not "
+                          "raise the rank; to rank higher, the product files an upgrade)",
+                          score=score, rank=rank, n=self.renewed_stars)
+            return _l("Result: %(score)s points (%(rank)s) — renewed at %(n)s stars (a re-evaluation keeps or "
+                      "lowers the rank, never raises it)", score=score, rank=rank, n=self.renewed_stars)
+        return _l("Not renewed: the certificate runs to its expiry — result: %(score)s points (%(rank)s)",
+                  score=score, rank=rank)
 
     @property
     def outcome_label(self):

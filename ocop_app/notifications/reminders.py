@@ -277,20 +277,43 @@ def collect(today: dt.date | None = None) -> RunReport:
             given.update(tuple(row) for row in db.session.execute(select(Notification.user_id, Notification.key).where(
                 tuple_(Notification.user_id, Notification.key).in_(wanted[i:i + 500]))).all())
         for reminder in due:
-            for user in reminder.users:
-                if (user.id, reminder.key) in given:
-                    continue
-                given.add((user.id, reminder.key))
-                db.session.add(Notification(user_id=user.id, key=reminder.key, title=reminder.title[:300],
-                                            body=reminder.body, url=reminder.url))
-                report.notifications += 1
-                if user.email:
-                    db.session.add(OutboxEmail(key=f"{reminder.key}:{user.id}", to_addr=user.email,
-                                               subject=reminder.title[:300],
-                                               body=f"{reminder.body}\n\n{reminder.url}".strip()))
-                    report.emails_queued += 1
+            _store(reminder, given, report)
         db.session.flush()
     db.session.commit()
+    return report
+
+
+def _store(reminder: Reminder, given: set, report: RunReport) -> None:
+    """Add a notification (and an outbox e-mail if the user has an address) for each of the
+    reminder's users whose ``(user id, key)`` is not in ``given``; updates ``given`` and ``report``."""
+    for user in reminder.users:
+        if (user.id, reminder.key) in given:
+            continue
+        given.add((user.id, reminder.key))
+        db.session.add(Notification(user_id=user.id, key=reminder.key, title=reminder.title[:300],
+                                    body=reminder.body, url=reminder.url))
+        report.notifications += 1
+        if user.email:
+            db.session.add(OutboxEmail(key=f"{reminder.key}:{user.id}", to_addr=user.email,
+                                       subject=reminder.title[:300],
+                                       body=f"{reminder.body}\n\n{reminder.url}".strip()))
+            report.emails_queued += 1
+
+
+def give_now(reminder: Reminder) -> RunReport:
+    """Store ``reminder`` at once, outside the daily job, for an event that happens at a known
+    moment (e.g. a round closing): one notification per user and key, as :func:`collect` does,
+    so a later run or a second call tells nobody twice. Flushes; the caller commits. The outbox
+    e-mail goes with the next :func:`run`. Build the reminder's text under
+    ``force_locale("vi")`` as :func:`collect` does."""
+    report = RunReport()
+    wanted = [(user.id, reminder.key) for user in reminder.users]
+    given = set()
+    if wanted:
+        given = {tuple(row) for row in db.session.execute(select(Notification.user_id, Notification.key).where(
+            tuple_(Notification.user_id, Notification.key).in_(wanted))).all()}
+    _store(reminder, given, report)
+    db.session.flush()
     return report
 
 

@@ -17,6 +17,7 @@ from ..permissions import STAFF, WORKFLOW_ROLES, access, get_product_or_404, pro
 from ..rendering import is_htmx, redirect_to, render
 from ..text import fold
 from ..workflow import Level, Role, Stage, Status
+from ..certificates import reevaluation
 from ..evaluation import history
 from . import operations
 from .forms import ProductFilterForm, ProductForm, TransitionForm
@@ -66,19 +67,23 @@ def queue():
     sheets = history.sheets_waiting(current_user)
     if sheets:
         counts[_("Score sheets to fill in")] = len(sheets)
+    renewals = reevaluation.renewals_waiting(current_user)
+    if renewals:
+        counts[_("Renewals to confirm")] = len(renewals)
     today = clock.today()
     return render("products/queue.html", "products/_queue_rows.html", rows=rows, counts=counts,
-                  overdue=deadlines.overdue(products), sheets=sheets,
+                  overdue=deadlines.overdue(products), sheets=sheets, renewals=renewals, today=today,
                   sheets_overdue={s.id for s in sheets if history.sheet_overdue(s, today)})
 
 
 @bp.get("/queue/count")
 @access(STAFF)
 def queue_count():
-    """How many things wait for the user: products with a step open to them and their
-    score sheets still to fill in."""
+    """How many things wait for the user: products with a step open to them, their
+    score sheets still to fill in and the renewals (re-evaluation) they must confirm."""
     count = 0 if current_user.role == Role.ADMIN else (
-        len(queue_products(current_user)) + len(history.sheets_waiting(current_user)))
+        len(queue_products(current_user)) + len(history.sheets_waiting(current_user))
+        + len(reevaluation.renewals_waiting(current_user)))
     return render("products/_queue_count.html", "products/_queue_count.html", queue_count=count)
 
 
