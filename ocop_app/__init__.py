@@ -7,6 +7,7 @@ import os
 import secrets
 from pathlib import Path
 
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 from flask import Flask, g, has_request_context, jsonify, request, session, url_for
 from flask_babel import format_date, format_datetime, format_decimal
@@ -293,7 +294,10 @@ def _install_error_handlers(app: Flask) -> None:
         409: _l("Someone else changed this in the meantime."),
         413: _l("The upload is too large."),
         422: _l("Please correct the highlighted fields."),
+        500: _l("Something went wrong on our side. The error has been recorded; please try again later."),
     }
+    #: For any other status (401, 410, 429, 501, 503, …): never werkzeug's English text.
+    fallback = _l("The request could not be completed.")
 
     def handle(error):
         code = getattr(error, "code", 500) or 500
@@ -301,10 +305,14 @@ def _install_error_handlers(app: Flask) -> None:
             app.logger.warning("refused %s user=%s %s %s", code, current_user.username, request.method, request.path)
         elif code == 403:
             app.logger.warning("refused 403 anonymous %s %s", request.method, request.path)
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the database itself may be what failed; the page must still be sent
+            app.logger.exception("rollback failed while handling %s", code)
         message = getattr(error, "description", None)
-        if message is None or message == getattr(type(error), "description", None):
-            message = messages.get(code, message)  # werkzeug's English default → ours, translated
+        if code >= 500 or message is None or message == getattr(type(error), "description", None):
+            # werkzeug's English default → ours, translated; a server error never shows its internals
+            message = messages.get(code, fallback)
         if code == 413:
             message = _l("The upload is too large: files may be at most %(mb)s MB. Go back and choose a smaller file.",
                          mb=app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024))
@@ -312,8 +320,11 @@ def _install_error_handlers(app: Flask) -> None:
             return jsonify(error=str(message)), code
         return render("errors/error.html", "errors/_error.html", status=code, code=code, message=message)
 
-    for code in (400, 403, 404, 405, 409, 413, 422):
+    for code in (400, 403, 404, 405, 409, 413, 422, 500):
         app.register_error_handler(code, handle)
+    # Every other HTTP status gets the same Vietnamese/English page. Unhandled exceptions reach
+    # the 500 handler above as InternalServerError (Flask logs them first, with the traceback).
+    app.register_error_handler(HTTPException, handle)
 
     @app.errorhandler(CSRFError)
     def _csrf(error):

@@ -6,9 +6,35 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, Field, IntegerField
 from wtforms.widgets import HiddenInput, TextInput
-from wtforms.validators import InputRequired, ValidationError
+from wtforms import validators
+from wtforms.validators import InputRequired, StopValidation
 
 from .text import parse_decimal
+
+
+#: The largest value of a PostgreSQL INTEGER column (32-bit); SQLite's INTEGER holds 64 bits.
+#: Every whole number a form takes is bounded by its column's range (or tighter).
+INT32_MAX = 2**31 - 1
+
+
+class NumberRange(validators.NumberRange):
+    """WTForms' ``NumberRange`` that also refuses a whole number too large for a float.
+
+    WTForms' own calls ``math.isnan(data)``, which raises ``OverflowError`` on an int beyond
+    ~1e308 (``"9" * 400`` typed in a field): a 500 instead of a message. Use this one in every form.
+    """
+
+    def __call__(self, form, field):
+        data = field.data
+        if isinstance(data, int) and not isinstance(data, bool) and (
+                (self.min is not None and data < self.min) or (self.max is not None and data > self.max)):
+            field.data = None  # out of range: compared here, never handed to math.isnan
+            try:
+                super().__call__(form, field)
+            finally:
+                field.data = data
+            return
+        super().__call__(form, field)
 
 
 class ActionForm(FlaskForm):
@@ -18,7 +44,7 @@ class ActionForm(FlaskForm):
 class VersionedForm(FlaskForm):
     """A form that carries the version of the record it was loaded with."""
 
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=0, max=INT32_MAX)])
 
 
 class VietDecimalField(Field):
@@ -48,8 +74,9 @@ class VietDecimalField(Field):
                 raise ValueError(_l("Enter a number, e.g. 72,5.")) from exc
 
     def pre_validate(self, form):
+        # WTForms already lists ``process_errors`` in ``errors``: stop without a second copy.
         if self.process_errors:
-            raise ValidationError(self.process_errors[0])
+            raise StopValidation()
 
 
 class VietDateField(DateField):

@@ -83,7 +83,7 @@ def test_revocation_ends_the_certificate_at_once(app, certified, make_user, new_
     r = city.post(f"/staff/certificates/{cert.id}/revoke", {"ground": "violations", "decision_no": "45/QĐ-UBND"})
     assert r.status_code == 303
     assert "Chè lam Thạch Xá" not in public.get("/").get_data(as_text=True)
-    assert public.get(f"/p/{product.id}").status_code == 404
+    assert public.get(f"/p/{product.id}").status_code == 410  # the page says it was revoked (test_user_reported_fixes)
     check = public.get("/certificate?no=123/QĐ-UBND-2023").get_data(as_text=True)
     assert "Đã bị thu hồi" in check and "bị thu hồi ngày 02/03/2026" in check and "45/QĐ-UBND" in check
     assert public.get("/certificate?no=nope").status_code == 404

@@ -82,12 +82,16 @@ def world(make_user, make_product, new_client):
     awaiting = make_product(Stage.REGISTERED, Status.AWAITING, Level.COMMUNE)
     upgraded = make_product(Stage.UPGRADED, Status.APPROVED, Level.DISTRICT)
     make_product(Stage.RANKED, Status.APPROVED, Level.CITY, stars=4, score=80)
+    trained = make_product(Stage.TRAINED, Status.APPROVED, Level.DISTRICT)
     pages = {
         None: ["/auth/login", "/"],
         Role.COMMUNE_STAFF: ["/staff/products/new", f"/staff/products/{draft.id}/edit", f"/staff/products/{draft.id}",
                              "/staff/products", "/auth/password"],
         Role.COMMUNE_APPROVER: [f"/staff/products/{awaiting.id}"],
         Role.ADMIN: ["/admin/users", "/staff/products"],
+        # the upgrade plan (money, dates), the dossier, the district's plans (years, targets)
+        Role.DISTRICT_STAFF: [f"/staff/dossier/products/{trained.id}/plan", f"/staff/dossier/products/{trained.id}",
+                              "/staff/plans/new"],
     }
     forms = []
     # The district council records its evaluation on a score sheet of a round (the chair's own sheet).
@@ -120,6 +124,8 @@ def test_the_forms_are_found(world):
     assert ("POST", "/auth/login") in actions and ("POST", "/staff/products/new") in actions
     assert any("/actions/" in a and "reason" in fields for _, _m, a, fields, _h in world)
     assert any(a.endswith("/sheet") and len(f) > 10 for _, _m, a, f, _h in world)  # the council's score sheet
+    assert any(a.endswith("/plan") and "cost" in f for _, _m, a, f, _h in world)  # money in đồng
+    assert any(a.endswith("/plans/new") and "year_from" in f for _, _m, a, f, _h in world)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,

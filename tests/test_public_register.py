@@ -235,7 +235,7 @@ def test_expired_or_revoked_stars_never_show_as_valid(register, client):
     assert "đã hết hiệu lực" in page and "còn hiệu lực đến" not in page and "flash-success" not in page
     assert TODAY.replace().strftime("%d/%m/%Y") != (TODAY - dt.timedelta(days=1)).strftime("%d/%m/%Y")
     assert (TODAY - dt.timedelta(days=1)).strftime("%d/%m/%Y") in page  # dd/mm/yyyy
-    assert client.get(f"/p/{register['dua'].id}").status_code == 404
+    assert client.get(f"/p/{register['dua'].id}").status_code == 410  # revoked: the page says so
     valid = client.get(f"/p/{register['gom'].id}").get_data(as_text=True)
     assert "Giấy chứng nhận còn hiệu lực đến ngày" in valid and "5 sao" in valid
 

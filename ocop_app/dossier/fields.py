@@ -7,7 +7,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from wtforms import Field
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation
 from wtforms.widgets import TextInput
 
 
@@ -68,11 +68,14 @@ class _TextParsed(Field):
             try:
                 self.data = self.parser(valuelist[0])
             except ValueError as exc:
-                raise ValueError(self.message) from exc
+                # the parser's own message when it has one (lazy string), else the field's
+                message = exc.args[0] if exc.args and not isinstance(exc.args[0], str) else self.message
+                raise ValueError(message) from exc
 
     def pre_validate(self, form):
+        # WTForms already lists ``process_errors`` in ``errors``: stop without a second copy.
         if self.process_errors:
-            raise ValidationError(self.process_errors[0])
+            raise StopValidation()
 
 
 class VietDateField(_TextParsed):
@@ -89,11 +92,26 @@ class VietDateField(_TextParsed):
         return value.strftime("%d/%m/%Y")
 
 
+#: The largest amount a form accepts, in đồng (999.999 tỷ): far above any OCOP budget line, and
+#: far inside the BIGINT column (``upgrade_action.cost_vnd``, 64-bit on SQLite and PostgreSQL).
+MAX_VND = 10**15 - 1
+
+
 class VndField(_TextParsed):
-    """An amount in đồng typed as 1.500.000 or 1500000."""
+    """An amount in đồng typed as 1.500.000 or 1500000, at most :data:`MAX_VND`.
+
+    :raises ValueError: (as a form error) not a whole amount, or larger than :data:`MAX_VND`.
+    """
 
     message = _l("Enter an amount in đồng, e.g. 1.500.000.")
-    parser = staticmethod(parse_vnd)
+    maximum = MAX_VND
+
+    def parser(self, raw):
+        value = parse_vnd(raw)
+        if value is not None and value > self.maximum:
+            raise ValueError(_l("The amount is too large: at most %(max)s đồng.",
+                                max=self.format(self.maximum)))
+        return value
 
     def __call__(self, **kwargs):
         kwargs.setdefault("inputmode", "numeric")

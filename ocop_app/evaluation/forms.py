@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from .. import rules
-from ..forms import VietDateField
+from ..forms import INT32_MAX, NumberRange, VietDateField
 from ..models import CouncilRole, Disqualification, RoundKind
 
 
@@ -68,4 +68,4 @@ class DisqualifyForm(FlaskForm):
 class CloseForm(FlaskForm):
     """The chair closes the round (carries the round's version to refuse a stale page)."""
 
-    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    version = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=0, max=INT32_MAX)])

@@ -6,10 +6,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.widgets import HiddenInput
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from .. import catalog
-from ..forms import VersionedForm, VietDateField
+from ..forms import INT32_MAX, NumberRange, VersionedForm, VietDateField
 from ..models import ProducerType
 
 
@@ -35,7 +35,7 @@ class ProductForm(FlaskForm):
     #: Only when registering: the governing decision of the new dossier (its chain of levels,
     #: score sheet and bands); choices from :func:`ocop_app.rules.for_new_dossiers`.
     rule_set_code = SelectField(_l("Governing decision"), validators=[Optional()])
-    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    version = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=0, max=INT32_MAX)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -69,4 +69,4 @@ class ProductFilterForm(FlaskForm):
     #: A plan's period: products that first reached the chosen stage (or level) in these years.
     year_from = IntegerField(_l("From year"), validators=[Optional(), NumberRange(2000, 2100)])
     year_to = IntegerField(_l("To year"), validators=[Optional(), NumberRange(2000, 2100)])
-    page = IntegerField(validators=[Optional()], default=1)
+    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=INT32_MAX)], default=1)

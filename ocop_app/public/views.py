@@ -63,19 +63,41 @@ def index():
     return response
 
 
-def _public_product(product_id: int) -> Product:
-    item = db.session.scalars(
+def _public_product(product_id: int) -> Product | None:
+    """The product if the public register lists it, else ``None``."""
+    return db.session.scalars(
         reg.with_public_loads(select(Product).where(Product.id == product_id, reg.recognised_clause()))
     ).unique().first()
-    if item is None:
-        abort(404)
-    return item
+
+
+def revoked_certificate(product_id: int) -> Certificate | None:
+    """The product's latest certificate if it has been revoked as of today (local), else ``None``.
+
+    A revoked certificate ends at once (QĐ 26/2026 Điều 8): the product leaves the register,
+    but its page, reached from the QR code printed on the packaging, must say so.
+    """
+    cert = db.session.scalars(
+        select(Certificate).where(Certificate.product_id == product_id)
+        .order_by(Certificate.signed_on.desc(), Certificate.id.desc())
+    ).first()
+    if cert is None or cert.status_on(reg.local_today()) is not CertificateStatus.REVOKED:
+        return None
+    return cert
 
 
 @bp.get("/p/<int:product_id>")
 @access(PUBLIC)
 def product(product_id: int):
     item = _public_product(product_id)
+    if item is None:
+        revoked = revoked_certificate(product_id)
+        if revoked is None:
+            abort(404)
+        # 410 Gone: the recognition no longer exists (crawlers drop the page), while a person who
+        # scans the QR code on the packaging reads why: which certificate, revoked when, by which decision.
+        response = render("public/revoked.html", status=410, product=revoked.product, certificate=revoked)
+        response.headers.add("Vary", "Cookie")
+        return response
     certificate = reg.current_certificate(item)
     today = reg.local_today()
     response = render("public/product.html", product=item, certificate=certificate,
@@ -90,8 +112,8 @@ def product(product_id: int):
 def product_qr(product_id: int):
     """The product page's permanent URL as a QR code (SVG, error correction M), for printing."""
     exists = db.session.scalar(select(Product.id).where(Product.id == product_id, reg.recognised_clause()))
-    if exists is None:
-        abort(404)
+    if exists is None and revoked_certificate(product_id) is None:
+        abort(404)  # a revoked product keeps its code: the page it opens says the certificate was revoked
     qr = segno.make(permanent_url(product_id), error="m")
     out = io.BytesIO()
     qr.save(out, kind="svg", scale=6, border=4, xmldecl=False, title=permanent_url(product_id))
@@ -99,6 +121,15 @@ def product_qr(product_id: int):
     response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
     if request.args.get("download") == "1":
         response.headers["Content-Disposition"] = f'attachment; filename="ocop-{product_id}-qr.svg"'
+    return response
+
+
+@bp.get("/favicon.ico")
+@access(PUBLIC)
+def favicon():
+    """Browsers ask for ``/favicon.ico`` whatever the page links: send them to the SVG icon."""
+    response = redirect(url_for("static", filename="img/favicon.svg"), code=302)
+    response.headers["Cache-Control"] = "public, max-age=86400"
     return response
 
 

@@ -285,5 +285,7 @@ def targets():
     """The plan's training targets for the user's district against what is recorded."""
     district = current_user.unit
     year = request.args.get("year", type=int) or local_today().year
+    if not 2000 <= year <= 2100:  # a year the database compares (and a person means)
+        abort(400, description=_("Choose a year between 2000 and 2100."))
     progress = operations.target_progress(district, year)
     return render("training/targets.html", district=district, year=year, progress=progress)
