@@ -21,3 +21,13 @@ def test_a_council_members_badge_is_not_the_number_of_criteria(make_user, make_p
     assert "32" not in _badge(page) and _badge(page).strip() == ""  # filled in by htmx on load
     count = member.get("/staff/queue/count").get_data(as_text=True)
     assert re.search(r"</span>\s*1</span>$", count.strip()), count  # one sheet waits for them
+
+
+def test_the_task_summary_counts_each_product_once(make_user, make_product, new_client):
+    """One product awaiting the commune's sign-off is one task, not one per button (sign off, return, reject)."""
+    make_product(Stage.REGISTERED, Status.AWAITING, Level.COMMUNE, last_actor=make_user("commune_staff"))
+    approver = new_client()
+    approver.login(make_user("commune_approver"))
+    page = approver.get("/staff/queue").get_data(as_text=True)
+    summary = re.search(r'<ul class="counts"[^>]*>(.*?)</ul>', page, re.S).group(1)
+    assert re.findall(r"<strong>(\d+)</strong>", summary) == ["1"], summary

@@ -61,8 +61,9 @@ def queue():
     rows = []
     for p in products:
         steps = workflow.available_transitions(p, current_user)
-        for t in steps:
-            counts[str(t.label)] = counts.get(str(t.label), 0) + 1
+        # Each product counted once, under the step that moves it on (not its return or reject).
+        forward = [t for t in steps if t.kind in (workflow.Kind.ACT, workflow.Kind.SIGN_OFF)] or steps
+        counts[str(forward[0].label)] = counts.get(str(forward[0].label), 0) + 1
         rows.append((p, steps))
     sheets = history.sheets_waiting(current_user)
     if sheets:
