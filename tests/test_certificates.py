@@ -113,3 +113,14 @@ def test_upgrade_opens_a_new_passage_under_the_current_rules(app, certified, mak
     # The ranked passage stays public while the upgrade runs; a second upgrade is refused.
     assert "Chè lam Thạch Xá" in new_client().get("/").get_data(as_text=True)
     assert staff.post(f"/staff/products/{product.id}/upgrade").status_code == 403
+    # Once the upgrade is ranked it replaces the old passage: the old page (the QR code on older
+    # packaging) leads to the new one.
+    passage = db.session.get(Product, passage.id)
+    passage.stage, passage.status, passage.level, passage.stars = "ranked", "approved", "city", 4
+    db.session.add(Certificate(product=passage, number="HN-2026-0400", decision_no="400/QĐ-UBND",
+                               signed_on=dt.date(2026, 8, 20), valid_until=dt.date(2029, 8, 20), stars=4,
+                               issued_by="city", rule_set_code="qd26-2026"))
+    db.session.commit()
+    old_page = new_client().get(f"/p/{product.id}")
+    assert old_page.status_code == 302 and old_page.headers["Location"].endswith(f"/p/{passage.id}")
+    db.session.rollback()

@@ -90,6 +90,10 @@ def revoked_certificate(product_id: int) -> Certificate | None:
 def product(product_id: int):
     item = _public_product(product_id)
     if item is None:
+        upgraded = db.session.scalar(select(Product.id).where(Product.upgrade_of_id == product_id,
+                                                              reg.recognised_clause()))
+        if upgraded is not None:  # the QR code on older packaging leads to the upgraded ranking
+            return redirect(url_for("public.product", product_id=upgraded), code=302)
         revoked = revoked_certificate(product_id)
         if revoked is None:
             abort(404)
