@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from ocop_app.extensions import db
 from ocop_app.models import Delegation, Product, StageEvent
@@ -78,3 +79,14 @@ def test_only_approvers_delegate_and_only_their_own(app, make_user, new_client):
     assert owner.post(f"/staff/delegations/{d.id}/cancel").status_code == 303
     db.session.rollback()
     assert db.session.get(Delegation, d.id).cancelled_at is not None
+
+
+def test_a_bad_date_on_the_delegation_form_is_kept_in_a_text_box(make_user, new_client):
+    boss = new_client()
+    boss.login(make_user(Role.DISTRICT_APPROVER))
+    r = boss.post("/staff/delegations", {"substitute": "", "starts_on": "31/02/2026", "ends_on": "31/02/2026",
+                                         "reason": "Nghỉ phép"})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and "Nhập ngày theo dạng dd/mm/yyyy" in page
+    box = re.search(r'<input[^>]*name="starts_on"[^>]*>', page).group(0)
+    assert 'type="text"' in box and 'value="31/02/2026"' in box, box

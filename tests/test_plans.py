@@ -97,7 +97,14 @@ def test_plan_form_keeps_input_and_says_what_is_wrong(client, make_user):
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'value="125/KH-UBND"' in page and "Giai đoạn kết thúc trước khi bắt đầu" in page
-    assert "Hãy nhập ngày theo dạng dd/mm/yyyy" in page and 'value="31/02/2026"' in page
+    assert "Nhập ngày theo dạng dd/mm/yyyy" in page and 'value="31/02/2026"' in page
+    # The browser keeps what was typed only in text boxes: a type="date"/"number" box it cannot
+    # parse comes back empty (a tester lost "31/02/2026" and "abc" that way).
+    bad = dict(PLAN, year_from="abc", t_registered="xyz")
+    page = client.post("/staff/plans/new", bad).get_data(as_text=True)
+    for name, typed in (("issued_on", "10/02/2026"), ("year_from", "abc"), ("t_registered", "xyz")):
+        box = re.search(r'<input[^>]*name="%s"[^>]*>' % name, page).group(0)
+        assert 'type="text"' in box and f'value="{typed}"' in box, box
     assert db.session.scalar(select(func.count()).select_from(Plan)) == 0
 
 

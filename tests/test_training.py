@@ -277,3 +277,13 @@ def test_attendance_downloads_as_xlsx_and_imports_back(make_user, make_product, 
     other = new_client()
     other.login(make_user(Role.DISTRICT_STAFF, "quoc_oai"))
     assert other.get(link).status_code == 404
+
+
+def test_the_training_targets_link_is_shown_only_to_who_may_open_it(make_user, new_client):
+    """A district council member got a link that answered 403."""
+    for role, shown in ((Role.DISTRICT_COUNCIL, False), (Role.DISTRICT_STAFF, True), (Role.DISTRICT_APPROVER, True)):
+        c = new_client()
+        c.login(make_user(role))
+        page = c.get("/staff/training/").get_data(as_text=True)
+        assert ('href="/staff/training/targets"' in page) is shown, role
+        assert c.get("/staff/training/targets").status_code == (200 if shown else 403)

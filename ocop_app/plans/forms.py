@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, FieldList, FormField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import FieldList, FormField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation, ValidationError
 
 from .. import catalog
-from ..forms import NumberRange
+from wtforms.widgets import TextInput
+
+from ..forms import NumberRange, VietDateField
 from ..models import PlanMetric
 
 
@@ -16,7 +18,16 @@ REQUIRED = _l("This field is required.")
 
 
 class WholeNumberField(IntegerField):
-    """An integer field whose parse error is in our catalog (WTForms ships no Vietnamese)."""
+    """An integer field whose parse error is in our catalog (WTForms ships no Vietnamese).
+
+    Rendered as a text box with a numeric keyboard, not ``type="number"``: a browser empties a number
+    box whose value it cannot parse, so what the user typed would be lost on a 422."""
+
+    widget = TextInput()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "numeric"})
+        super().__init__(*args, **kwargs)
 
     def process_formdata(self, valuelist):
         if not valuelist or not valuelist[0].strip():
@@ -31,16 +42,6 @@ class WholeNumberField(IntegerField):
     def pre_validate(self, form):
         if self.process_errors:
             raise StopValidation()  # the parse error alone; no range message about a missing number
-
-
-class VietDateField(DateField):
-    """A date typed dd/mm/yyyy (ISO also accepted), with its error in our catalog."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError(_l("Enter a date as dd/mm/yyyy, e.g. 10/02/2026.")) from exc
 
 
 class BranchTargetForm(FlaskForm):
@@ -65,8 +66,7 @@ class PlanForm(FlaskForm):
 
     number = StringField(_l("Plan number"), validators=[DataRequired(REQUIRED), Length(max=60)])
     title = StringField(_l("Title"), validators=[DataRequired(REQUIRED), Length(max=300)])
-    issued_on = VietDateField(_l("Date (dd/mm/yyyy)"), format=["%d/%m/%Y", "%Y-%m-%d"],
-                              validators=[InputRequired(REQUIRED)])
+    issued_on = VietDateField(_l("Date (dd/mm/yyyy)"), validators=[InputRequired(REQUIRED)])
     year_from = WholeNumberField(_l("From year"), validators=[InputRequired(REQUIRED), NumberRange(
         min=2018, max=2100, message=_l("Between %(min)s and %(max)s."))])
     year_to = WholeNumberField(_l("To year"), validators=[InputRequired(REQUIRED), NumberRange(

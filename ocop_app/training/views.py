@@ -17,7 +17,7 @@ from ..models import AdminUnit, CourseAttendee, Producer, TrainingCourse, User
 from ..permissions import STAFF, access, roles
 from ..products.operations import InvalidInput, local_today
 from ..rendering import is_htmx, redirect_to, render
-from ..workflow import Level, Role
+from ..workflow import Role
 from . import operations
 from .forms import AttendeeForm, ConfirmImportForm, CourseForm, ImportForm
 
@@ -64,7 +64,7 @@ def courses():
         stmt = stmt.where(TrainingCourse.unit_id.in_(visible))
     return render("training/courses.html", courses=db.session.scalars(stmt).all(),
                   can_create=Role(current_user.role) in ORGANISERS,
-                  district_level=Role(current_user.role).level is Level.DISTRICT)
+                  can_see_targets=Role(current_user.role) in TARGET_VIEWERS)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -279,8 +279,12 @@ def import_confirm(course_id: int):
                          **counts))
 
 
+#: Who may open the training targets page (and so who is shown the link to it).
+TARGET_VIEWERS = (Role.DISTRICT_STAFF, Role.DISTRICT_APPROVER)
+
+
 @bp.get("/targets")
-@access(roles(Role.DISTRICT_STAFF, Role.DISTRICT_APPROVER))
+@access(roles(*TARGET_VIEWERS))
 def targets():
     """The plan's training targets for the user's district against what is recorded."""
     district = current_user.unit
