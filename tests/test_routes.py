@@ -35,3 +35,10 @@ def test_an_id_larger_than_the_database_holds_is_a_404(client):
     """A URL id past 32 bits is refused by the router, never handed to the database (no 500)."""
     assert client.get("/p/99999999999999999999").status_code == 404
     assert client.get("/p/2147483648").status_code == 404
+
+
+def test_the_typed_login_address_leads_to_the_sign_in_page(client):
+    r = client.get("/login?next=/staff/queue")
+    assert r.status_code == 301 and r.headers["Location"].endswith("/auth/login?next=/staff/queue")
+    page = client.get("/login", follow_redirects=True)
+    assert page.status_code == 200 and 'id="password"' in page.get_data(as_text=True)

@@ -46,6 +46,13 @@ def _page_context(rq, page, error=None):
                 years=reg.years(), today=reg.local_today(), error=error)
 
 
+@bp.get("/login")
+@access(PUBLIC)
+def login_shortcut():
+    """``/login``, the address people type, leads to the sign-in page (``next`` kept)."""
+    return redirect(url_for("auth.login", next=request.args.get("next") or None), 301)
+
+
 @bp.get("/")
 @access(PUBLIC)
 def index():
