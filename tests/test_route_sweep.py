@@ -5,7 +5,7 @@ Expected, for every route found in ``app.url_map``:
 - anonymous on a non-public route → the login page (htmx: 401 + ``HX-Redirect``);
 - a role the route's policy does not allow → 403;
 - an allowed role, an object out of the user's scope → 404 (its existence is not revealed);
-- an allowed role, in scope → success (2xx/3xx), or 403 where the route declares
+- an allowed role, in scope → success (200, 204, 301, 302, 303), or 403 where the route declares
   that this role has nothing to do there (``Case.succeeds=False``);
 - and on every refusal, every table of the database is unchanged.
 
@@ -28,7 +28,7 @@ from routesweep import Ctx, UndeclaredParameter, case_for
 routesweep.load_area_declarations()
 
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
-SUCCESS = {200, 204, 302, 303}
+SUCCESS = {200, 204, 301, 302, 303}  # 301: a permanent redirect (e.g. /login → /auth/login)
 
 
 def _all_rules(app):
