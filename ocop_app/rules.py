@@ -205,22 +205,27 @@ def in_force_on(day: dt.date) -> RuleSet | None:
     return None
 
 
-def for_new_dossiers(day: dt.date, configured: str | None = None) -> list[RuleSet]:
+def for_new_dossiers(day: dt.date, configured: str | None = None, *,
+                     district_exists: bool = True) -> list[RuleSet]:
     """The rule sets a commune may register a new dossier under on ``day``: the deployment's
     choice first (``configured``, i.e. the ``OCOP_RULE_SET`` setting, else the data file's
     default), then the rule set in force on ``day`` by its dates if that is another one.
 
     A deployment may keep an older chain of levels on purpose (Thạch Thất's plan keeps commune →
     district → city, QĐ 148/2023); the decision in force (from 22/5/2026 QĐ 26/2026) stays
-    available so that a dossier can go commune → city.
+    available so that a dossier can go commune → city. A chain through a district is offered
+    only while the commune still has a district (``district_exists``): after the 2025 reform
+    (NQ 1656/NQ-UBTVQH15, district level ended 1/7/2025) such a dossier would wait for nobody.
+    When nothing else is left, the two-level rule set of :func:`two_level_successor` is offered.
 
     :raises KeyError: if ``configured`` names no rule set.
     """
-    chosen = [get(configured or default_code())]
+    candidates = [get(configured or default_code())]
     current = in_force_on(day)
-    if current is not None and current.code != chosen[0].code:
-        chosen.append(current)
-    return chosen
+    if current is not None and current.code != candidates[0].code:
+        candidates.append(current)
+    chosen = [r for r in candidates if district_exists or not r.has_district]
+    return chosen or [two_level_successor(day)]
 
 
 def two_level_successor(day: dt.date) -> RuleSet:
@@ -257,7 +262,10 @@ def as_text() -> str:
     default = default_code()
     for r in all_rule_sets():
         until = r.effective_to.isoformat() if r.effective_to else "…"
-        mark = " (default for new dossiers)" if r.code == default else ""
+        mark = ""
+        if r.code == default:
+            mark = (" (default for new dossiers where the district level still exists)" if r.has_district
+                    else " (default for new dossiers)")
         lines.append(f"{r.code}{mark}: {r.decision} — {r.effective_from.isoformat()} → {until}")
         lines.append(f"  levels: {' → '.join(r.levels)}")
         lines.append("  recognition: " + ", ".join(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -146,3 +147,40 @@ def test_split_commune_waits_for_a_person_to_pick_the_new_commune(
     assert review.old_unit_id == thach_hoa.id and review.decided_at is None
     assert (review.proposed_action, review.proposed_unit.name, review.proposed_role) == \
         ("move", "Hòa Lạc", "commune_staff")
+
+
+def test_after_the_merger_new_dossiers_go_commune_to_city(app, units, thach_hoa, make_user, new_client):
+    """Tester report: after the merger the form still preselected QĐ 148 (three levels) and a new
+    dossier signed off by the commune waited for a district that no longer exists."""
+    staff = make_user(Role.COMMUNE_STAFF)
+    before = new_client()
+    before.login(staff)
+    assert "148/QĐ-TTg" in before.get("/staff/products/new").get_data(as_text=True)  # district still there
+    db.session.rollback()
+    _merge(app)
+
+    c = new_client()
+    c.login(staff)
+    form = c.get("/staff/products/new").get_data(as_text=True)
+    assert "148/QĐ-TTg" not in form and "Xã → Thành phố" in form
+    response = c.post("/staff/products/new", {"name": "Trà hoa Tây Phương", "producer_name": "HTX Tây Phương",
+                                              "producer_type": "cooperative", "product_set_no": "1",
+                                              "rule_set_code": "qd148-2023"})
+    assert response.status_code == 422  # a chain through a district that ended cannot be chosen
+    response = c.post("/staff/products/new", {"name": "Trà hoa Tây Phương", "producer_name": "HTX Tây Phương",
+                                              "producer_type": "cooperative", "product_set_no": "1"})
+    assert response.status_code in (302, 303), response.get_data(as_text=True)
+    db.session.rollback()
+    product = db.session.query(Product).filter_by(name="Trà hoa Tây Phương").one()
+    assert not product.rule_set.has_district and product.commune_id == _unit("Tây Phương").id
+
+    # A new city round, too, starts under the rule set without the district level once the
+    # city has no district left (all of Hà Nội's ended on 30/6/2025).
+    db.session.get(AdminUnit, units["quoc_oai"].id).valid_to = dt.date(2025, 6, 30)
+    db.session.commit()
+    city = new_client()
+    city.login(make_user(Role.CITY_STAFF, "hanoi"))
+    page = city.get("/staff/evaluation/rounds/new").get_data(as_text=True)
+    select = re.search(r'<select[^>]*name="rule_set_code".*?</select>', page, re.S).group(0)
+    assert re.findall(r'<option selected value="([^"]+)"|<option value="([^"]+)" selected', select) == \
+        [("qd26-2026", "")]

@@ -112,7 +112,7 @@ def can_start_upgrade(product: Product, user: User) -> bool:
 
 def start_upgrade(product: Product, actor: User) -> Product:
     """Open a new passage (nâng hạng) for ``product``: a draft registration at the commune
-    under the rule set for new dossiers (``OCOP_RULE_SET``), linked by ``upgrade_of``.
+    under the rule set for new dossiers (:func:`ocop_app.products.operations.rule_sets_for_new`), linked by ``upgrade_of``.
     The current certificate stays valid until a higher star replaces it.
 
     :raises workflow.TransitionDenied: see :func:`can_start_upgrade`.
@@ -122,7 +122,7 @@ def start_upgrade(product: Product, actor: User) -> Product:
     passage = product_ops.register(
         name=product.name, producer=product.producer, commune=product.commune or product.place,
         product_set_no=product.product_set_no, branch=product.branch, actor=actor,
-        description=product.description, rule_set_code=current_app.config.get("OCOP_RULE_SET"),
+        description=product.description, rule_set_code=None,
     )
     passage.upgrade_of_id = product.id
     state = workflow.state_of(product)

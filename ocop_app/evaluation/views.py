@@ -90,15 +90,28 @@ def index():
     return render("evaluation/index.html", rounds=rounds, can_create=can_create, todo=todo)
 
 
-def preselected_rule_set(level: Level, day) -> rules.RuleSet | None:
+def preselected_rule_set(level: Level, day, unit=None) -> rules.RuleSet | None:
     """The rule set a new round at ``level`` starts with: the deployment's rule set for new
     dossiers (``OCOP_RULE_SET``, else the data file's default) if its chain has ``level``, else
     the rule set in force on ``day`` if it has (:func:`ocop_app.rules.for_new_dossiers`), else
-    ``None`` (the organiser chooses). A round under an older decision stays possible by choice."""
-    for rule_set in rules.for_new_dossiers(day, current_app.config.get("OCOP_RULE_SET")):
+    ``None`` (the organiser chooses). A chain through a district is preselected only while
+    ``unit`` (the organiser's unit) has a district on ``day``, above or below it. A round under an
+    older decision stays possible by choice."""
+    for rule_set in rules.for_new_dossiers(day, current_app.config.get("OCOP_RULE_SET"),
+                                           district_exists=_has_district(unit, day)):
         if level.value in rule_set.levels:
             return rule_set
     return None
+
+
+def _has_district(unit, day) -> bool:
+    """Whether ``unit`` is, or is under or above, a district that exists on ``day``."""
+    if unit is None:
+        return True
+    above = unit.ancestor(Level.DISTRICT)
+    if above is not None:
+        return above.valid_on(day)
+    return any(child.level == Level.DISTRICT.value and child.valid_on(day) for child in unit.children)
 
 
 @bp.route("/rounds/new", methods=["GET", "POST"])
@@ -108,7 +121,7 @@ def round_new():
     form = RoundForm(level=level.value)
     if request.method == "GET":
         form.starts_on.data = local_today()
-        preselected = preselected_rule_set(level, local_today())
+        preselected = preselected_rule_set(level, local_today(), current_user.unit)
         if preselected is not None:
             form.rule_set_code.data = preselected.code
     if form.validate_on_submit():

@@ -73,6 +73,18 @@ def place_product(product: Product, unit: AdminUnit) -> None:
     product.commune, product.district, product.city = commune, district, city
 
 
+def rule_sets_for_new(unit: AdminUnit, day: dt.date | None = None) -> list[rules.RuleSet]:
+    """The rule sets a new dossier of ``unit``'s commune may follow on ``day`` (default: today),
+    the deployment's choice first (``OCOP_RULE_SET``): :func:`ocop_app.rules.for_new_dossiers`,
+    with a chain through a district only while the commune still has one on that day."""
+    from flask import current_app
+
+    day = day or clock.today()
+    district = unit.ancestor(Level.DISTRICT)
+    return rules.for_new_dossiers(day, current_app.config.get("OCOP_RULE_SET"),
+                                  district_exists=district is not None and district.valid_on(day))
+
+
 def _record(product: Product, actor: User | None, action: str, before, reason: str = "", detail: str = "",
             at: dt.datetime | None = None, on_behalf_of: User | None = None) -> StageEvent:
     """Add the product's audit row. Every column is set here, at insert: the database refuses
@@ -126,10 +138,13 @@ def register(*, name: str, producer: Producer, commune: AdminUnit, product_set_n
              rule_set_code: str | None = None) -> Product:
     """Create a product as a draft registration at the commune and log it.
 
-    ``branch`` defaults to the product set's branch (QĐ 26/2026, Phụ lục I).
+    ``branch`` defaults to the product set's branch (QĐ 26/2026, Phụ lục I); ``rule_set_code``
+    to the first of :func:`rule_sets_for_new` for the commune today.
 
     :raises ValueError: when neither a product set nor a branch is given.
     """
+    if rule_set_code is None:
+        rule_set_code = rule_sets_for_new(commune)[0].code
     if branch is None:
         if product_set_no is None:
             raise ValueError("a product needs a product set or a branch")
@@ -140,7 +155,7 @@ def register(*, name: str, producer: Producer, commune: AdminUnit, product_set_n
         producer=producer,
         product_set_no=product_set_no,
         branch=branch,
-        rule_set_code=rule_set_code or rules.default_code(),
+        rule_set_code=rule_set_code,
         stage=Stage.REGISTERED.value,
         status=Status.DRAFT.value,
         level=Level.COMMUNE.value,

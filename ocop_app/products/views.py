@@ -203,7 +203,7 @@ def _producer_for(form: ProductForm, commune: AdminUnit) -> Producer:
 @access(roles(Role.COMMUNE_STAFF))
 def product_new():
     form = ProductForm()
-    offered = rules.for_new_dossiers(clock.today(), _rule_set_for_new())
+    offered = operations.rule_sets_for_new(current_user.unit)
     form.rule_set_code.choices = [
         (r.code, f"{r.decision} — {' → '.join(str(Level(lv).label) for lv in r.levels)}") for r in offered]
     if not form.rule_set_code.raw_data:  # not posted (e.g. an older form): the deployment's choice
@@ -233,12 +233,6 @@ def product_new():
                            _("Product registered as a draft. Submit it when the dossier is ready."))
     status = 422 if form.is_submitted() else 200
     return render("products/form.html", "products/_form.html", status=status, form=form, product=None)
-
-
-def _rule_set_for_new() -> str | None:
-    from flask import current_app
-
-    return current_app.config.get("OCOP_RULE_SET")
 
 
 @bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])

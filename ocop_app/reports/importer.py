@@ -324,7 +324,7 @@ def run_batch(batch: ImportBatch, actor, communes, size: int = BATCH_SIZE) -> in
             producer.contact = producer.contact or row["contact"]
         product = operations.register(
             name=row["name"], producer=producer, commune=commune, product_set_no=row["product_set_no"],
-            branch=None, actor=actor, rule_set_code=current_app.config.get("OCOP_RULE_SET"),
+            branch=None, actor=actor, rule_set_code=None,
         )
         existing[key] = product.id
         created += 1
