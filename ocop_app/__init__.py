@@ -74,12 +74,73 @@ class DefaultConfig:
     MAIL_TIMEOUT = 10
 
 
+class SettingError(RuntimeError):
+    """A setting (from ``instance/config.py`` or the environment) that the app cannot use."""
+
+
+#: Settings that may also come from the environment (a systemd unit, a container), winning over
+#: ``instance/config.py``; the value is parsed by the type of the default in :class:`DefaultConfig`.
+ENV_SETTINGS = ("SECRET_KEY", "REDIS_URL", "RATELIMIT_STORAGE_URI", "UPLOAD_FOLDER", "OCOP_HTTPS",
+                "PROXY_FIX_HOPS", "OCOP_RULE_SET", "OCOP_TODAY", "MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS",
+                "MAIL_USE_SSL", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_FROM", "MAIL_TIMEOUT")
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+def _settings_from_environment(app: Flask) -> None:
+    """Copy the non-empty :data:`ENV_SETTINGS` from ``os.environ`` into ``app.config``.
+
+    Booleans take ``true/false``, ``1/0``, ``yes/no``, ``on/off``; whole numbers digits.
+
+    :raises SettingError: naming the variable, when its value does not parse.
+    """
+    for key in ENV_SETTINGS:
+        raw = os.environ.get(key, "").strip()
+        if not raw:
+            continue
+        default = getattr(DefaultConfig, key, None)
+        if isinstance(default, bool):
+            if raw.lower() not in _TRUE | _FALSE:
+                raise SettingError(f"{key}={raw!r}: expected true or false")
+            app.config[key] = raw.lower() in _TRUE
+        elif isinstance(default, int):
+            if not raw.isdigit():
+                raise SettingError(f"{key}={raw!r}: expected a whole number")
+            app.config[key] = int(raw)
+        else:
+            app.config[key] = raw
+
+
+def _check_settings(app: Flask) -> None:
+    """Refuse to start with an ``OCOP_TODAY`` that is not a date or an ``OCOP_RULE_SET`` that
+    names no rule set (``ocop_app/data/rule_sets.json``).
+
+    :raises SettingError: naming the setting and what is expected.
+    """
+    from . import rules
+
+    today = app.config.get("OCOP_TODAY")
+    if today and not isinstance(today, dt.date):
+        try:
+            app.config["OCOP_TODAY"] = dt.date.fromisoformat(str(today))
+        except ValueError:
+            raise SettingError(f"OCOP_TODAY={today!r}: expected a date YYYY-MM-DD") from None
+    code = app.config.get("OCOP_RULE_SET")
+    if code:
+        try:
+            rules.get(code)
+        except KeyError:
+            known = ", ".join(r.code for r in rules.all_rule_sets())
+            raise SettingError(f"OCOP_RULE_SET={code!r}: no such rule set (one of {known})") from None
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Application factory.
 
     Configuration, later sources winning: :class:`DefaultConfig`,
-    ``instance/config.py`` (if present), ``DATABASE_URL`` and ``SECRET_KEY``
-    from the environment, then ``test_config``.
+    ``instance/config.py`` (if present), ``DATABASE_URL`` and the :data:`ENV_SETTINGS` from the
+    environment, then ``test_config``.
+
+    :raises SettingError: when a setting cannot be used (see :func:`_check_settings`).
     """
     app = Flask(
         __name__,
@@ -94,15 +155,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_pyfile("config.py", silent=True)
     if os.environ.get("DATABASE_URL"):
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
-    for key in ("SECRET_KEY", "REDIS_URL", "RATELIMIT_STORAGE_URI", "UPLOAD_FOLDER"):
-        if os.environ.get(key):
-            app.config[key] = os.environ[key]
-    for key in ("OCOP_HTTPS", "PROXY_FIX_HOPS"):
-        if os.environ.get(key):
-            app.config[key] = int(os.environ[key]) if os.environ[key].isdigit() else os.environ[key].lower() == "true"
+    _settings_from_environment(app)
     if test_config is not None:
         app.config.update(test_config)
     app.config["SQLALCHEMY_DATABASE_URI"] = database.normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    _check_settings(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _local_secret_key(Path(app.instance_path))
