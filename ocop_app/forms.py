@@ -47,6 +47,23 @@ class VersionedForm(FlaskForm):
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=0, max=INT32_MAX)])
 
 
+#: What a user is told when a posted page lacks the record's version, or carries one that is not
+#: a version (an old or altered page): nothing was applied (HTTP 409), the page is reloaded.
+STALE_PAGE = _l("This page is out of date or incomplete, so nothing was applied. It has been reloaded: "
+                "check it and try again.")
+
+
+def stale_version(field: IntegerField, current: int) -> bool:
+    """Whether the posted hidden ``version`` field is missing or not a version (not a whole
+    number ≥ 0). If so the field is reset to ``current``, the record's version now, so that the
+    re-shown form (with everything else the user typed) can be sent again; the caller answers
+    409 with :data:`STALE_PAGE`."""
+    if field.data is not None and not field.errors:
+        return False
+    field.data, field.raw_data, field.errors = current, None, []
+    return True
+
+
 class VietDecimalField(Field):
     """A decimal typed the Vietnamese way (``72,5``) or the English way (``72.5``).
 

@@ -123,3 +123,12 @@ def round_status(round_id) -> str:
     status = db.session.get(EvaluationRound, round_id).status
     db.session.rollback()
     return status
+
+
+def close_round(client, round_id, version=None):
+    """The chair presses "close the round" on the page they have: it carries the round's version."""
+    if version is None:
+        db.session.rollback()
+        version = db.session.get(EvaluationRound, round_id).version
+        db.session.rollback()
+    return client.post(f"/staff/evaluation/rounds/{round_id}/close", {"version": str(version)})

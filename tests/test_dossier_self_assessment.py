@@ -86,7 +86,7 @@ def test_staff_enter_the_self_assessment(make_user, make_product, new_client):
 def test_self_assessment_beside_the_councils_mean_of_the_closed_round(make_user, make_product, new_client):
     """The commune's self-assessment and, once the district round is closed, the council's mean per
     criterion (three members' submitted sheets), row by row."""
-    from evaluation_support import choose_for_total, criteria_for, setup_round, submit
+    from evaluation_support import choose_for_total, close_round, criteria_for, setup_round, submit
 
     product = make_product(Stage.UPGRADED, Status.APPROVED, Level.DISTRICT, product_set_no=7)
     sheet_set = selfscore.sheet("qd26-2026", 7)
@@ -106,7 +106,7 @@ def test_self_assessment_beside_the_councils_mean_of_the_closed_round(make_user,
     # Scoring still open: the council's points are not shown beside the self-assessment.
     assert 'id="comparison"' not in xa.get(url).get_data(as_text=True)
 
-    assert people[0][1].post(f"/staff/evaluation/rounds/{round_id}/close", {}).status_code == 303
+    assert close_round(people[0][1], round_id).status_code == 303
     page = xa.get(url).get_data(as_text=True)
     assert 'id="comparison"' in page
     points = {o.id: o.points for c in criteria for o in c.options}

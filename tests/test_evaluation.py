@@ -10,7 +10,7 @@ from babel.numbers import format_decimal
 from openpyxl import load_workbook
 
 from conftest import at_once, snapshot
-from evaluation_support import (add_member, add_product, choose_for_total, criteria_for, make_round, round_status,
+from evaluation_support import (add_member, add_product, choose_for_total, close_round, criteria_for, make_round, round_status,
                                 setup_round, sheet_of, sheet_url, submit)
 from ocop_app.evaluation import scoring
 from ocop_app.extensions import db
@@ -25,8 +25,7 @@ def _fresh(product_id) -> Product:
     return db.session.get(Product, product_id)
 
 
-def _close(chair_client, round_id):
-    return chair_client.post(f"/staff/evaluation/rounds/{round_id}/close", {})
+_close = close_round
 
 
 def _score_all(round_id, entry_id, people, totals, **kw):
@@ -35,6 +34,21 @@ def _score_all(round_id, entry_id, people, totals, **kw):
         r = submit(c, round_id, entry_id, choose_for_total(criteria, total, **kw))
         assert r.status_code == 303, r.get_data(as_text=True)[:800]
     return criteria
+
+
+@pytest.mark.parametrize("posted", [{}, {"version": "abc"}, {"version": ""}])
+def test_closing_from_a_page_without_the_rounds_version_is_refused_asking_to_reload(
+        make_user, make_product, new_client, posted):
+    """Tester report: a close without ``version`` was accepted, and an altered one gave a bare 422."""
+    product = make_product(*WAITING, name="Chè lam Thạch Xá")
+    round_id, (entry_id,), org, people = setup_round(make_user, new_client, [product])
+    chair = people[0][1]
+    _score_all(round_id, entry_id, people, (72, 75, 68))
+    r = chair.post(f"/staff/evaluation/rounds/{round_id}/close", posted)
+    assert r.status_code == 409
+    assert "tải lại" in r.get_data(as_text=True)
+    assert round_status(round_id) == "open"
+    assert _close(chair, round_id).status_code == 303  # the reloaded page closes it
 
 
 # --------------------------------------------------------------------------

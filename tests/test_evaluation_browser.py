@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from evaluation_support import choose_for_total, criteria_for, setup_round, sheet_of, sheet_url, submit
+from evaluation_support import choose_for_total, close_round, criteria_for, setup_round, sheet_of, sheet_url, submit
 from ocop_app.workflow import Level, Stage, Status
 from test_browser import _login, browser, live_server  # noqa: F401  (fixtures)
 
@@ -73,7 +73,7 @@ def test_minutes_print_cleanly(live_server, browser, make_user, make_product, ne
     criteria = criteria_for(entry_id)
     for (user, client), total in zip(people, (72, 75, 68)):
         assert submit(client, round_id, entry_id, choose_for_total(criteria, total)).status_code == 303
-    assert people[0][1].post(f"/staff/evaluation/rounds/{round_id}/close", {}).status_code == 303
+    assert close_round(people[0][1], round_id).status_code == 303
     context = browser.new_context()
     page = context.new_page()
     _login(page, live_server, people[0][0].username)

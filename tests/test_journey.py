@@ -6,7 +6,8 @@ import datetime as dt
 import re
 
 from conftest import city_scored, satisfy_guards, snapshot
-from evaluation_support import add_member, add_product, choose_for_total, criteria_for, make_round, setup_round, submit
+from evaluation_support import (add_member, add_product, choose_for_total, close_round,
+                               criteria_for, make_round, setup_round, submit)
 from ocop_app.extensions import db
 from ocop_app.models import Certificate, Product, StageEvent
 from ocop_app.workflow import Role
@@ -89,7 +90,7 @@ def test_register_sign_off_and_rank(make_user, new_client):
         c.login(user)
         clients.append(c)
         assert submit(c, round_id, entry_id, choose_for_total(criteria, total)).status_code == 303
-    assert clients[0].post(f"/staff/evaluation/rounds/{round_id}/close", {}).status_code == 303
+    assert close_round(clients[0], round_id).status_code == 303
     p = _fresh(product_id)
     assert (float(p.score), p.stars) == (71.67, 4)
     db.session.rollback()
@@ -143,7 +144,7 @@ def test_low_score_is_ranked_two_stars_and_stays_private(make_user, make_product
     criteria = criteria_for(entry_id)
     for (user, c), total in zip(people, (48, 50, 51)):
         assert submit(c, round_id, entry_id, choose_for_total(criteria, total, floor_stars=None)).status_code == 303
-    assert people[0][1].post(f"/staff/evaluation/rounds/{round_id}/close", {}).status_code == 303
+    assert close_round(people[0][1], round_id).status_code == 303
     p = _fresh(product.id)
     assert (float(p.score), p.stars) == (49.67, 2)
     db.session.rollback()

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from conftest import at_once, snapshot
-from evaluation_support import add_member, add_product, choose_for_total, council, criteria_for, sheet_url
+from evaluation_support import add_member, add_product, choose_for_total, close_round, council, criteria_for, sheet_url
 from ocop_app.extensions import db
 from ocop_app.models import (Certificate, EvaluationRound, Notification, Product, Reevaluation, ScoreChoice,
                              ScoreSheet, StageEvent)
@@ -224,7 +224,7 @@ def test_closing_decides_without_a_workflow_step_and_the_renewal_replaces_the_ce
             assert r.status_code == 303, r.get_data(as_text=True)[:500]
     states = {k: snapshot(p)[:3] for k, (p, _c, _n) in certs.items()}
     chair = people[0][1]
-    assert chair.post(f"/staff/evaluation/rounds/{round_id}/close", {}).status_code == 303
+    assert close_round(chair, round_id).status_code == 303
 
     db.session.rollback()
     found = {k: db.session.scalars(db.select(Reevaluation).where(Reevaluation.certificate_id == c)).one()
@@ -346,7 +346,7 @@ def _score_and_close(written, targets):
         for i, (_user, c) in enumerate(people):
             r = _submit(c, round_id, entries[key], choices, opinion=f"Ý kiến {i + 1} về sản phẩm {key}")
             assert r.status_code == 303, r.get_data(as_text=True)[:500]
-    assert people[0][1].post(f"/staff/evaluation/rounds/{round_id}/close", {}).status_code == 303
+    assert close_round(people[0][1], round_id).status_code == 303
     db.session.rollback()
 
 

@@ -209,3 +209,33 @@ def test_relocations_show_each_products_number_and_state(make_user, new_client, 
     for relocation in (first, second):
         assert f'<td class="product-no">{relocation.subject_id}</td>' in html
     assert html.count('<td class="product-state">') == 2 and "Đăng ký" in html
+
+
+@pytest.mark.parametrize("version", [None, "", "abc", "-1"])
+def test_a_step_from_a_page_without_a_valid_version_asks_to_reload_keeping_the_reason(
+        make_user, make_product, new_client, version):
+    """Tester report: a missing or altered hidden ``version`` gave a 422 with no field marked."""
+    product = make_product(Stage.REGISTERED, Status.AWAITING, Level.COMMUNE)
+    c = new_client()
+    c.login(make_user(Role.COMMUNE_APPROVER))
+    data = {"reason": "Thiếu giấy chứng nhận an toàn thực phẩm"} | ({} if version is None else {"version": version})
+    r = c.post(f"/staff/products/{product.id}/actions/commune_return", data)
+    page = r.get_data(as_text=True)
+    assert r.status_code == 409 and "tải lại" in page
+    assert "Thiếu giấy chứng nhận an toàn thực phẩm" in page  # what was typed is kept
+    db.session.rollback()
+    assert db.session.get(type(product), product.id).status == Status.AWAITING.value
+
+
+def test_editing_a_draft_without_its_version_asks_to_reload_keeping_what_was_typed(
+        make_user, make_product, new_client):
+    product = make_product(Stage.REGISTERED, Status.DRAFT, Level.COMMUNE, name="Bánh chưng")
+    c = new_client()
+    c.login(make_user(Role.COMMUNE_STAFF))
+    r = c.post(f"/staff/products/{product.id}/edit", {
+        "name": "Bánh chưng gù", "producer_name": product.producer.name, "producer_type": "cooperative",
+        "product_set_no": "1"})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 409 and "tải lại" in page and "Bánh chưng gù" in page
+    db.session.rollback()
+    assert db.session.get(type(product), product.id).name == "Bánh chưng"

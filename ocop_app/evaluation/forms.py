@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
-from wtforms.widgets import HiddenInput
 
 from .. import rules
-from ..forms import INT32_MAX, NumberRange, VietDateField
+from ..forms import VersionedForm, VietDateField
 from ..models import CouncilRole, Disqualification, RoundKind
 
 
@@ -65,7 +64,5 @@ class DisqualifyForm(FlaskForm):
         self.reason.choices = [("", _l("— choose a reason —"))] + [(d.value, d.label) for d in Disqualification]
 
 
-class CloseForm(FlaskForm):
+class CloseForm(VersionedForm):
     """The chair closes the round (carries the round's version to refuse a stale page)."""
-
-    version = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=0, max=INT32_MAX)])

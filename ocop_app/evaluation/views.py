@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from .. import rules
 from ..extensions import db
+from ..forms import STALE_PAGE, stale_version
 from ..models import (CouncilMember, Disqualification, EvaluationRound, Product, Reevaluation, RoundProduct,
                       ScoreSheet, SheetStatus, User)
 from ..permissions import access, roles
@@ -270,6 +271,8 @@ def round_close(round_id: int):
     round_ = get_round_or_404(round_id)
     form = CloseForm()
     if not form.validate():
+        if stale_version(form.version, round_.version):
+            return _round_error(round_, Conflict(STALE_PAGE))
         abort(400)
     try:
         ops.close_round(round_, current_user, expected_version=form.version.data)

@@ -10,8 +10,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select, tuple_
 
-from .. import catalog, clock, deadlines, rules, workflow
+from .. import catalog, clock, deadlines, workflow
 from ..extensions import db
+from ..forms import STALE_PAGE, stale_version
 from ..models import AdminUnit, Commune, Producer, Product, StageEvent
 from ..permissions import STAFF, WORKFLOW_ROLES, access, get_product_or_404, product_scope, roles
 from ..rendering import is_htmx, redirect_to, render
@@ -249,6 +250,10 @@ def product_edit(product_id: int):
         form.producer_type.data = product.producer.type
         form.registration_no.data = product.producer.registration_no
         form.version.data = product.version
+    if form.is_submitted() and stale_version(form.version, product.version):
+        form.validate()  # mark what else needs correcting
+        flash(str(STALE_PAGE), "error")
+        return render("products/form.html", "products/_form.html", status=409, form=form, product=product)
     if form.validate_on_submit():
         try:
             producer = _producer_for(form, product.commune)
@@ -312,7 +317,10 @@ def product_action(product_id: int, name: str):
     form = TransitionForm()
     if name not in workflow.BY_NAME:
         abort(404)
-    if not form.validate():
+    valid = form.validate()
+    if stale_version(form.version, product.version):
+        return _panel_response(product, {name: form}, 409, str(STALE_PAGE))
+    if not valid:
         return _panel_response(product, {name: form}, 422, _("Please correct the highlighted fields."))
     try:
         operations.advance(
