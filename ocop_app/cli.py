@@ -142,6 +142,58 @@ def units_apply_merger(path: str | None) -> None:
     click.echo(f"Merger: {report}")
 
 
+users_cli = AppGroup("users", help="Staff accounts (the first administrator of a fresh deployment).")
+
+
+@users_cli.command("create")
+@click.option("--username", required=True, help="Login name: letters without accents, digits, . - _")
+@click.option("--full-name", required=True, help="The person's full name.")
+@click.option("--role", required=True, type=click.Choice([r.value for r in workflow.Role]), help="The role.")
+@click.option("--unit-id", type=int, help="The unit served (its level is the role's); none for admin. "
+                                          "See `flask --app ocop_app users units`.")
+@click.option("--email", help="Where reminders are e-mailed (optional).")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Prompted for, hidden and twice (better than on the command line, which shell history keeps).")
+def users_create(username: str, full_name: str, role: str, unit_id: int | None, email: str | None,
+                 password: str) -> None:
+    """Create an account with the rules of /admin/users (unit of the role's level, unique
+    username, password policy). Exits 1, saying which option is wrong, otherwise."""
+    from .admin import accounts
+    from .extensions import db
+    from .products.operations import InvalidInput
+
+    try:
+        user = accounts.create_account(username=username, full_name=full_name, role=role, unit_id=unit_id,
+                                       email=email, password=password, actor=None)
+    except InvalidInput as exc:
+        db.session.rollback()
+        option = {"unit_id": "--unit-id", "full_name": "--full-name"}
+        raise click.ClickException("; ".join(f"{option.get(k, '--' + k)}: {v}" for k, v in exc.errors.items())) \
+            from exc
+    db.session.commit()
+    click.echo(f"Created {user.username} ({user.role}{', unit ' + str(user.unit_id) if user.unit_id else ''}).")
+
+
+@users_cli.command("list")
+def users_list() -> None:
+    """Print every account: username, role, unit, e-mail, active or not."""
+    from .admin import accounts
+
+    for user in accounts.all_accounts():
+        unit = f"{user.unit.display_name} (#{user.unit_id})" if user.unit else "-"
+        state = "active" if user.active else "deactivated"
+        click.echo(f"{user.username}\t{user.full_name}\t{user.role}\t{unit}\t{user.email or '-'}\t{state}")
+
+
+@users_cli.command("units")
+def users_units() -> None:
+    """Print the units an account may serve today: id, level, name (for --unit-id)."""
+    from .admin import accounts
+
+    for unit in accounts.units_existing_today():
+        click.echo(f"{unit.id}\t{unit.level}\t{unit.display_name}")
+
+
 def register_cli(app: Flask) -> None:
     """Attach the commands to ``app``."""
     from .security import check_deploy_command
@@ -155,3 +207,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(rules_cli)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(units_cli)
+    app.cli.add_command(users_cli)

@@ -46,22 +46,36 @@ def frozen(moment: dt.datetime | dt.date) -> Iterator[dt.datetime]:
         _FROZEN.reset(token)
 
 
+def _configured_today() -> dt.date | None:
+    """The app's ``OCOP_TODAY`` as a date, or ``None`` (unset, or outside an app)."""
+    if has_app_context():
+        fixed = current_app.config.get("OCOP_TODAY")
+        if fixed:
+            return fixed if isinstance(fixed, dt.date) else dt.date.fromisoformat(str(fixed))
+    return None
+
+
 def today() -> dt.date:
     """Today's date in Vietnam (Asia/Ho_Chi_Minh), or the date :func:`frozen` or the
     app's ``OCOP_TODAY`` fixes."""
     fixed_moment = _FROZEN.get()
     if fixed_moment is not None:
         return local_date(fixed_moment)
-    if has_app_context():
-        fixed = current_app.config.get("OCOP_TODAY")
-        if fixed:
-            return fixed if isinstance(fixed, dt.date) else dt.date.fromisoformat(str(fixed))
-    return dt.datetime.now(LOCAL_TZ).date()
+    return _configured_today() or dt.datetime.now(LOCAL_TZ).date()
 
 
 def now() -> dt.datetime:
-    """The current time, timezone-aware (UTC), or the moment :func:`frozen` fixes."""
-    return _FROZEN.get() or dt.datetime.now(dt.timezone.utc)
+    """The current time, timezone-aware (UTC), or the moment :func:`frozen` fixes. Under
+    ``OCOP_TODAY`` it is that day at the current time of day in Vietnam, so that what is
+    recorded (a council's result, a sign-off) is dated the same day the rules see as today."""
+    fixed_moment = _FROZEN.get()
+    if fixed_moment is not None:
+        return fixed_moment
+    real = dt.datetime.now(LOCAL_TZ)
+    configured = _configured_today()
+    if configured is not None:
+        real = dt.datetime.combine(configured, real.timetz())
+    return real.astimezone(dt.timezone.utc)
 
 
 def local_date(moment: dt.datetime) -> dt.date:

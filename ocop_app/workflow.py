@@ -229,6 +229,8 @@ def _needs_higher_level(product: "Product", user: "User"):
 
 def _too_few_stars_to_propose(product: "Product", user: "User"):
     needed = product.rule_set.propose_min_stars
+    if product.stars in product.rule_set.recognition.get(product.level, ()):
+        return _l("This level recognises %(n)s stars itself: confirm the ranking here.", n=product.stars)
     if product.stars is not None and product.stars >= needed:
         return _l("This product reached %(n)s stars or more and must be proposed to the city.", n=needed)
     return None
@@ -275,7 +277,8 @@ NEEDS_HIGHER_LEVEL = Guard(
     "needs_higher_level", "stars ≥ the rule set's propose_min_stars and not recognised at this level "
     "(QĐ 148/2023: ★4 and up go to the city; QĐ 1048/2019: ★3 and up)", _needs_higher_level,
 )
-TOO_FEW_STARS = Guard("too_few_stars", "stars < the rule set's propose_min_stars", _too_few_stars_to_propose)
+TOO_FEW_STARS = Guard("too_few_stars", "stars < the rule set's propose_min_stars and not recognised at this "
+                      "level (QĐ 148/2023: the district recognises ★3)", _too_few_stars_to_propose)
 RESULT_FINAL = Guard(
     "result_final", "a closed round holds the product's final result (quorum met, spread within limits); "
     "the user chairs that round's council", lambda p, u: _council_result(p, u, "scored"),

@@ -8,6 +8,7 @@ migrated once and truncated between tests. CSRF protection stays on: the
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -20,7 +21,7 @@ from flask_migrate import upgrade
 from sqlalchemy import bindparam, create_engine, make_url, text
 from werkzeug.security import generate_password_hash
 
-from ocop_app import create_app, database
+from ocop_app import clock, create_app, database
 from ocop_app.extensions import db
 from ocop_app.models import City, Commune, District, Producer, Product, StageEvent, User
 from ocop_app.products import operations
@@ -344,8 +345,8 @@ def closed_round_with(product, chair, outcome: str, level: Level, *, score=75, s
 
 def city_scored(product, *, score=None, stars=None) -> None:
     """The city council's result for ``product`` (waiting at the city in the three-level chain),
-    recorded by the real step a city round's chair takes (``city_council_result``), so that the
-    city may confirm the ranking. ``score``/``stars`` default to the product's. Commits."""
+    recorded by the real step a city round's chair takes (``city_council_result``) on 10/07/2026,
+    so that the city may confirm the ranking (signed on or after that day). ``score``/``stars`` default to the product's. Commits."""
     import uuid
 
     from ocop_app.products.operations import advance
@@ -356,7 +357,8 @@ def city_scored(product, *, score=None, stars=None) -> None:
     db.session.commit()
     closed_round_with(product, chair, "scored", Level.CITY, score=score if score is not None else product.score,
                       stars=stars if stars is not None else product.stars)
-    advance(product, "city_council_result", chair)
+    with clock.frozen(dt.date(2026, 7, 10)):  # the round's days: a recognition signed 15/07/2026 may follow
+        advance(product, "city_council_result", chair)
     db.session.commit()
 
 

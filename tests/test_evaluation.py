@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from openpyxl import load_workbook
 from conftest import at_once, snapshot
 from evaluation_support import (add_member, add_product, choose_for_total, close_round, criteria_for, make_round, round_status,
                                 setup_round, sheet_of, sheet_url, submit)
+from ocop_app.clock import today as clock_today
 from ocop_app.evaluation import scoring
 from ocop_app.extensions import db
 from ocop_app.models import Product, SheetEvent, StageEvent
@@ -34,6 +36,31 @@ def _score_all(round_id, entry_id, people, totals, **kw):
         r = submit(c, round_id, entry_id, choose_for_total(criteria, total, **kw))
         assert r.status_code == 303, r.get_data(as_text=True)[:800]
     return criteria
+
+
+def test_a_three_star_result_under_qd148_is_recognised_by_the_district_not_proposed(
+        make_user, make_product, new_client):
+    """Tester report: the ★3 record said "proposed to the next level" after the district recognised
+    it, the "not recognised" step's hint asked to propose it to the city, and the recognition could
+    be signed before the council's result."""
+    product = make_product(*WAITING, name="Miến dong Thạch Xá")
+    round_id, (entry_id,), org, people = setup_round(make_user, new_client, [product])
+    _score_all(round_id, entry_id, people, (62, 63, 61))
+    assert _close(people[0][1], round_id).status_code == 303
+    duyet = new_client()
+    duyet.login(make_user(Role.DISTRICT_APPROVER))
+    page = duyet.get(f"/staff/products/{product.id}").get_data(as_text=True)
+    assert page.count("Cấp này tự công nhận hạng 3 sao: hãy xác nhận xếp hạng tại đây.") == 2  # both other steps
+    assert "cần đề xuất lên thành phố" not in page
+    yesterday = (clock_today() - dt.timedelta(days=1)).strftime("%d/%m/%Y")
+    data = {"version": _fresh(product.id).version, "decision_no": "12/QĐ-UBND", "certificate_no": "OCOP-TT-0012"}
+    r = duyet.post(f"/staff/products/{product.id}/actions/district_confirm_ranking", data | {"signed_on": yesterday})
+    assert r.status_code == 422 and "trước khi có kết quả" in r.get_data(as_text=True)
+    r = duyet.post(f"/staff/products/{product.id}/actions/district_confirm_ranking",
+                   data | {"signed_on": clock_today().strftime("%d/%m/%Y")})
+    assert r.status_code == 303
+    record = duyet.get(f"/staff/evaluation/rounds/{round_id}/products/{entry_id}").get_data(as_text=True)
+    assert "Đã đề nghị lên cấp trên" not in record and "OCOP-TT-0012" in record
 
 
 @pytest.mark.parametrize("posted", [{}, {"version": "abc"}, {"version": ""}])

@@ -27,6 +27,8 @@ def test_mail_and_clock_settings_come_from_the_environment(monkeypatch, tmp_path
     assert c["OCOP_RULE_SET"] == "qd26-2026"
     with app.app_context():
         assert clock.today() == dt.date(2026, 6, 18)
+        # What is recorded that day is dated that day too (a result, then a recognition signed the same day).
+        assert clock.local_date(clock.now()) == dt.date(2026, 6, 18)
 
 
 @pytest.mark.parametrize("key, value", [("MAIL_PORT", "hai lăm"), ("MAIL_USE_TLS", "maybe"),

@@ -1,9 +1,9 @@
-"""Login and password forms."""
+"""Login and password forms, and the password policy every new password follows."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 
 class LoginForm(FlaskForm):
@@ -15,6 +15,47 @@ class LoginForm(FlaskForm):
 
 #: Minimum length of a new password (NIST SP 800-63B: at least 8; we ask 10).
 MIN_PASSWORD_LENGTH = 10
+#: Longest password accepted (the login form takes no more).
+MAX_PASSWORD_LENGTH = 200
+
+
+def password_problem(password: str):
+    """Why ``password`` may not be a new password, or ``None`` if it may.
+
+    The one password policy: changing one's own password, the administrator's reset and the
+    ``flask users create`` command all ask it. At least :data:`MIN_PASSWORD_LENGTH` characters
+    (NIST SP 800-63B asks 8), at most :data:`MAX_PASSWORD_LENGTH`.
+
+    :returns: a lazy message (Vietnamese in a Vietnamese request) or ``None``.
+    """
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        return _l("Use at least %(min)d characters.", min=MIN_PASSWORD_LENGTH)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return _l("Use at most %(max)d characters.", max=MAX_PASSWORD_LENGTH)
+    return None
+
+
+class PasswordPolicy:
+    """WTForms validator applying :func:`password_problem`."""
+
+    def __call__(self, form, field):
+        problem = password_problem(field.data or "")
+        if problem is not None:
+            raise ValidationError(str(problem))
+
+
+def new_password_field(label=None) -> PasswordField:
+    """A new password field under the policy (:func:`password_problem`)."""
+    return PasswordField(label or _l("New password"), validators=[
+        DataRequired(message=_l("Enter a new password.")), PasswordPolicy()])
+
+
+def confirm_password_field(label=None, other: str = "new_password") -> PasswordField:
+    """The new password typed again; must equal field ``other``."""
+    return PasswordField(label or _l("New password again"), validators=[
+        DataRequired(message=_l("Enter the new password again.")),
+        EqualTo(other, message=_l("The two new passwords differ.")),
+    ])
 
 
 class PasswordChangeForm(FlaskForm):
@@ -22,14 +63,8 @@ class PasswordChangeForm(FlaskForm):
 
     current_password = PasswordField(_l("Current password"), validators=[
         DataRequired(message=_l("Enter your current password.")), Length(max=200)])
-    new_password = PasswordField(_l("New password"), validators=[
-        DataRequired(message=_l("Enter a new password.")),
-        Length(min=MIN_PASSWORD_LENGTH, max=200, message=_l("Use at least %(min)d characters.")),
-    ])
-    confirm = PasswordField(_l("New password again"), validators=[
-        DataRequired(message=_l("Enter the new password again.")),
-        EqualTo("new_password", message=_l("The two new passwords differ.")),
-    ])
+    new_password = new_password_field()
+    confirm = confirm_password_field()
 
 
 def password_needs_rehash(password_hash: str) -> bool:

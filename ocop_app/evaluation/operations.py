@@ -571,13 +571,15 @@ def council_means(product: Product) -> dict[str, float]:
 
 
 def proposes(round_: EvaluationRound, score: Decimal | None, stars: int | None) -> bool:
-    """Whether a result goes up a level: ★ ≥ the rule set's ``propose_min_stars`` from a district
-    (★3, QĐ 148/2023); score ≥ ``central_min_score`` from a city (90, for ★5 at the central level)."""
+    """Whether a result goes up a level: from a district, ★ ≥ the rule set's ``propose_min_stars``
+    unless the district recognises those stars itself (QĐ 148/2023: ★3 stays at the district,
+    ★4 and up go to the city; QĐ 1048/2019: ★3 and up); from a city, score ≥ ``central_min_score``
+    (90, for ★5 at the central level)."""
     rule_set = round_.rule_set
     if score is None or stars is None:
         return False
     if round_.level == Level.DISTRICT.value:
-        return stars >= rule_set.propose_min_stars
+        return stars >= rule_set.propose_min_stars and stars not in rule_set.recognition.get(round_.level, ())
     return score >= rule_set.central_min_score
 
 

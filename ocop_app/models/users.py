@@ -34,6 +34,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     #: Bumped to end every session of this user (logout everywhere, deactivation).
     session_epoch: Mapped[int] = mapped_column(default=0)
+    #: Bumped by every edit of the account by the administrator (:mod:`ocop_app.admin.accounts`), which
+    #: compares and sets it: of two concurrent edits one wins, the other gets 409.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     unit: Mapped[AdminUnit | None] = relationship()
@@ -103,7 +106,9 @@ class AccountReview(db.Model):
 
 class AccountEvent(db.Model):
     """Audit log of changes to an account's unit, role or activity made by a person or the
-    merger (``action``: ``review_opened``, ``move``, ``deactivate``). Rows are only added."""
+    merger (``action``: ``review_opened``, ``move``, ``deactivate``), and of the administrator's
+    ``create``, ``edit`` (``detail``: the changed fields, e.g. ``full_name,email``) and
+    ``password_reset`` (:mod:`ocop_app.admin.accounts`). Rows are only added."""
 
     __tablename__ = "account_event"
 

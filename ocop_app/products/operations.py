@@ -238,11 +238,29 @@ def validate_certificate(inputs: dict, rule_set: rules.RuleSet) -> dict:
     return {"decision_no": decision_no, "signed_on": signed_on, "certificate_no": number}
 
 
+#: The steps that record a council's result on a product (the date a recognition may follow).
+RESULT_ACTIONS = ("finalise_evaluation", "city_council_result")
+
+
+def _result_date(product: Product) -> dt.date | None:
+    """Vietnam's date of the latest council result recorded on ``product`` (a ``RESULT_ACTIONS``
+    step), or ``None`` for a product ranked without one in this app (imported history)."""
+    at = db.session.scalar(select(StageEvent.at).where(
+        StageEvent.product_id == product.id, StageEvent.action.in_(RESULT_ACTIONS)).order_by(StageEvent.id.desc()))
+    return clock.local_date(at) if at is not None else None
+
+
 def _rank(product: Product, inputs: dict) -> str:
     """Recognise the stars: record the decision and issue the certificate (valid for the
     rule set's ``certificate_months`` from signing, QĐ 26/2026 Điều 4.3), issued by the level
-    taking the step (the district under QĐ 148/2023 for ★3, else the city)."""
+    taking the step (the district under QĐ 148/2023 for ★3, else the city).
+
+    :raises InvalidInput: see :func:`validate_certificate`; or signed before the council's result."""
     values = validate_certificate(inputs, product.rule_set)
+    result_on = _result_date(product)
+    if result_on is not None and values["signed_on"] < result_on:
+        raise InvalidInput({"signed_on": _l("The recognition cannot be signed before the council's result "
+                                            "(%(date)s).", date=result_on.strftime("%d/%m/%Y"))})
     product.ranked_on = values["signed_on"]
     product.ranked_year = product.ranked_on.year
     product.proposed_central = product.score is not None and product.score >= product.rule_set.central_min_score

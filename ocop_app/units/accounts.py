@@ -184,6 +184,7 @@ def decide(review: AccountReview, action: str, unit_id: int | None, role: str | 
     else:
         user.active = False
     user.session_epoch += 1
+    user.version += 1  # an administrator's form opened before this decision is stale (409), not replayed
     for relocation in db.session.scalars(select(Relocation).where(
             Relocation.subject_type == "user", Relocation.subject_id == user.id,
             Relocation.decided_at.is_(None))).all():
