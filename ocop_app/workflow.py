@@ -600,6 +600,21 @@ def transitions_from(stage: Stage, status: Status, level: Level,
 ROLE_SOURCES: list[Callable[["User"], dict]] = []
 
 
+#: Why a user does not hold a role now though they might: ``fn(user, roles) -> message | None``.
+#: :mod:`ocop_app.delegation` registers the substitute whose delegation has not started or has ended.
+ROLE_REFUSALS: list[Callable[["User", frozenset[Role]], object]] = []
+
+
+def role_refusal(user: "User", roles: frozenset[Role]) -> object:
+    """The message for a user who may not take a step of ``roles``: the first specific reason a
+    :data:`ROLE_REFUSALS` source gives (e.g. "your delegation ran from … to …"), else the generic one."""
+    for source in ROLE_REFUSALS:
+        message = source(user, roles)
+        if message is not None:
+            return message
+    return _l("Your role may not take this step.")
+
+
 def acting_roles(user: "User") -> dict:
     """``{Role: principal}`` the user may act in now: their own role (principal ``None``)
     and any role delegated to them for today (principal = the approver they stand in for)."""
@@ -659,7 +674,8 @@ def authorise(product: "Product", user: "User", name: str) -> Transition:
     """Return the transition ``name`` if ``user`` may take it on ``product`` now.
 
     :raises TransitionDenied: unknown step, the user's unit has ended, wrong role or
-        level, wrong state, or a guard that does not hold — with a message for the user (HTTP 403).
+        level (for a substitute outside the delegation's period: when it runs, :func:`role_refusal`),
+        wrong state, or a guard that does not hold — with a message for the user (HTTP 403).
     """
     transition = BY_NAME.get(name)
     if transition is None:
@@ -668,7 +684,7 @@ def authorise(product: "Product", user: "User", name: str) -> Transition:
         raise TransitionDenied(_l("Your unit has ended; you can take no step until the administrator "
                                   "moves your account."))
     if not acting_roles(user).keys() & transition.roles:
-        raise TransitionDenied(_l("Your role may not take this step."))
+        raise TransitionDenied(role_refusal(user, transition.roles))
     if not transition.starts_from(*state_of(product)) or not transition.applies_to(chain_of(product)):
         raise TransitionDenied(_l("This step is not open in the product's current state."))
     for guard in transition.guards:

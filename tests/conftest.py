@@ -9,12 +9,12 @@ migrated once and truncated between tests. CSRF protection stays on: the
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
@@ -53,6 +53,8 @@ def fresh_pg_database(suffix: str = "") -> str:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        # A throw-away database: a commit need not wait for the disk (a crash loses only test data).
+        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
 
@@ -90,19 +92,40 @@ def template_db(tmp_path_factory):
     return path
 
 
-def _truncate_all(app) -> None:
-    """Empty every table but the shipped score sheets (a test's own sheet versions go too)."""
-    from ocop_app.evaluation.sheets import content_hash
-    from ocop_app.scoring.sheetdata import available_versions
+@functools.cache
+def _shipped_sheet_hashes() -> tuple[str, ...]:
+    """Content hashes of the score sheets the app ships (the ones a test database keeps)."""
     import json
 
-    shipped = [content_hash(json.loads(p.read_text(encoding="utf-8"))) for p in available_versions()]
+    from ocop_app.evaluation.sheets import content_hash
+    from ocop_app.scoring.sheetdata import available_versions
+
+    return tuple(content_hash(json.loads(p.read_text(encoding="utf-8"))) for p in available_versions())
+
+
+def _truncate_all(app) -> None:
+    """Empty every table but the shipped score sheets (a test's own sheet versions go too) and
+    restart every id at 1, as on a fresh database. ``DELETE`` rather than ``TRUNCATE`` where it
+    may: on tables this small it is ten times faster (no new files for each table and index)."""
     with app.app_context():
-        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables if t.name not in SHEET_TABLES)
+        tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name not in SHEET_TABLES]
         with db.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            # Append-only logs and ranked products refuse DELETE (triggers): set them aside while emptying.
+            guarded = sorted(set(conn.execute(text(
+                "SELECT DISTINCT event_object_table FROM information_schema.triggers "
+                "WHERE event_object_schema = current_schema() AND event_manipulation = 'DELETE'")).scalars()))
+            for name in guarded:
+                conn.execute(text(f'ALTER TABLE "{name}" DISABLE TRIGGER USER'))
+            for name in tables:
+                conn.execute(text(f'DELETE FROM "{name}"'))
+            for name in guarded:
+                conn.execute(text(f'ALTER TABLE "{name}" ENABLE TRIGGER USER'))
             conn.execute(text("DELETE FROM sheet_version WHERE content_hash NOT IN :h").bindparams(
-                bindparam("h", expanding=True)), {"h": shipped})
+                bindparam("h", expanding=True)), {"h": list(_shipped_sheet_hashes())})
+            conn.execute(text(
+                "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, 1, false) FROM pg_sequences "
+                "WHERE schemaname = current_schema() AND sequencename NOT LIKE ALL (:kept)"),
+                {"kept": [f"{t}\\_%" for t in SHEET_TABLES]})
 
 
 @pytest.fixture

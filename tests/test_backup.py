@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from sqlalchemy import create_engine, make_url, select, text
+from sqlalchemy import create_engine, make_url, select
 
 from conftest import PG_URL, fresh_pg_database, snapshot
 from ocop_app import database

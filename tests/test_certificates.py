@@ -124,3 +124,30 @@ def test_upgrade_opens_a_new_passage_under_the_current_rules(app, certified, mak
     old_page = new_client().get(f"/p/{product.id}")
     assert old_page.status_code == 302 and old_page.headers["Location"].endswith(f"/p/{passage.id}")
     db.session.rollback()
+
+
+@pytest.mark.parametrize("role, unit, issued_by, status", [
+    (Role.DISTRICT_APPROVER, "quoc_oai", "district", 404),  # may revoke, but the certificate is not in their unit
+    (Role.CITY_APPROVER, "lam_dong", "district", 404),
+    (Role.COMMUNE_APPROVER, "binh_phu", "district", 403),   # a role that never revokes: refused before the lookup
+    (Role.CITY_STAFF, "lam_dong", "district", 403),
+    (Role.DISTRICT_APPROVER, "thach_that", "city", 403),    # in their unit, but the city recognised the stars
+])
+def test_revocation_refusals_answer_as_the_readme_says(app, certified, make_user, new_client, role, unit, issued_by,
+                                                       status):
+    """Tester finding 10: README said an out-of-scope revocation gets 404, the tester got 403. Out of scope is
+    404 as everywhere in the app; a role that may never revoke is 403 before any lookup, whatever the scope;
+    and in scope but not the recognising level is 403 (QĐ 26/2026 Điều 8)."""
+    product, cert = certified
+    cert.issued_by = issued_by
+    db.session.commit()
+    _on(app, "2026-03-02")
+    c = new_client()
+    c.login(make_user(role, unit))
+    r = c.post(f"/staff/certificates/{cert.id}/revoke", {"ground": "violations", "decision_no": "45/QĐ-UBND"})
+    assert r.status_code == status
+    if status == 403 and issued_by == "city":
+        assert "Chỉ cơ quan đã công nhận hạng sao mới được thu hồi." in r.get_data(as_text=True)
+    db.session.rollback()
+    assert db.session.get(Certificate, cert.id).revoked_on is None
+    assert db.session.query(StageEvent).filter_by(product_id=product.id, action="revoke_certificate").count() == 0

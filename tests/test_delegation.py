@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from conftest import snapshot
 from ocop_app.extensions import db
 from ocop_app.models import Delegation, Product, StageEvent
 from ocop_app.workflow import Level, Role, Stage, Status
@@ -90,3 +91,47 @@ def test_a_bad_date_on_the_delegation_form_is_kept_in_a_text_box(make_user, new_
     assert r.status_code == 422 and "Nhập ngày theo dạng dd/mm/yyyy" in page
     box = re.search(r'<input[^>]*name="starts_on"[^>]*>', page).group(0)
     assert 'type="text"' in box and 'value="31/02/2026"' in box, box
+
+
+def test_a_substitute_outside_the_period_is_told_when_the_delegation_runs(app, make_user, make_product, new_client):
+    """Tester finding 6: outside the period the substitute got only "your role may not take this step"."""
+    staff = make_user(Role.COMMUNE_STAFF)
+    approver = make_user(Role.COMMUNE_APPROVER)
+    approver.full_name = "Trần Văn Bình"
+    db.session.commit()
+    substitute = make_user(Role.COMMUNE_STAFF)
+    app.config["OCOP_TODAY"] = dt.date(2026, 12, 1)
+    boss = new_client()
+    boss.login(approver)
+    assert boss.post("/staff/delegations", {"substitute": str(substitute.id), "starts_on": "02/12/2026",
+                                            "ends_on": "05/12/2026"}).status_code == 303
+    db.session.rollback()
+    product = make_product(Stage.REGISTERED, Status.AWAITING, Level.COMMUNE, last_actor=staff)
+    before = snapshot(product.id)
+    sub = new_client()
+    sub.login(substitute)
+
+    def refusal(day):
+        app.config["OCOP_TODAY"] = day
+        r = sub.post(f"/staff/products/{product.id}/actions/commune_sign_off", {"version": before[5]})
+        assert r.status_code == 403
+        assert snapshot(product.id) == before
+        return r.get_data(as_text=True)
+
+    assert ("Ủy quyền của Trần Văn Bình cho bạn có hiệu lực từ 02/12/2026 đến 05/12/2026: chưa bắt đầu, nên bạn "
+            "chưa thể thay mặt thực hiện bước này trước ngày 02/12/2026.") in refusal(dt.date(2026, 12, 1))
+    assert ("Ủy quyền của Trần Văn Bình cho bạn có hiệu lực từ 02/12/2026 đến 05/12/2026: đã kết thúc ngày "
+            "05/12/2026, nên bạn không còn được thay mặt thực hiện bước này.") in refusal(dt.date(2026, 12, 6))
+
+    # Cancelled by the approver during the period: said so, with the day.
+    app.config["OCOP_TODAY"] = dt.date(2026, 12, 3)
+    delegation = db.session.query(Delegation).one()
+    assert boss.post(f"/staff/delegations/{delegation.id}/cancel").status_code == 303
+    assert ("Ủy quyền của Trần Văn Bình cho bạn (từ 02/12/2026 đến 05/12/2026) đã bị hủy ngày 03/12/2026, nên bạn "
+            "không còn được thay mặt thực hiện bước này.") in refusal(dt.date(2026, 12, 4))
+
+    # Someone never named a substitute keeps the plain refusal.
+    sub = new_client()
+    sub.login(make_user(Role.COMMUNE_STAFF))
+    page = refusal(dt.date(2026, 12, 3))
+    assert "Vai trò của bạn không được thực hiện bước này." in page and "Ủy quyền của" not in page

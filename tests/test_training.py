@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from conftest import snapshot
 from ocop_app.extensions import db
-from ocop_app.models import CourseAttendee, Producer, Product, TrainingCourse
+from ocop_app.models import CourseAttendee, TrainingCourse
 from ocop_app.products.operations import local_today
 from ocop_app.workflow import Level, Role, Stage, Status
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import re
+from types import SimpleNamespace
 
 import pytest
 
-from conftest import in_own_context
+from conftest import in_own_context, snapshot
 from ocop_app.extensions import db
 from ocop_app.models import AccountReview, AdminUnit, Commune, Product, Relocation, StageEvent, User
+from ocop_app.units import operations
 from ocop_app.workflow import Level, Role, Stage, Status
+
+from sweep_units import split_relocation
 
 
 @pytest.fixture
@@ -139,7 +144,7 @@ def test_split_commune_waits_for_a_person_to_pick_the_new_commune(
     last = db.session.query(StageEvent).filter_by(product_id=product.id).order_by(StageEvent.id.desc()).first()
     assert last.action == "relocate" and "Xã Thạch Hòa → Xã Yên Xuân" in last.detail
     db.session.rollback()
-    assert city_staff.post(f"/staff/units/relocations/{reloc.id}", {"unit": str(yen_xuan.id)}).status_code == 422
+    assert city_staff.post(f"/staff/units/relocations/{reloc.id}", {"unit": str(yen_xuan.id)}).status_code == 409
     page = city_staff.get("/staff/units/relocations").get_data(as_text=True)
     assert "Nhãn Thạch Hòa" not in page and hoa_user.username not in page
     # The split commune's official waits on the administrator's account review instead.
@@ -184,3 +189,78 @@ def test_after_the_merger_new_dossiers_go_commune_to_city(app, units, thach_hoa,
     select = re.search(r'<select[^>]*name="rule_set_code".*?</select>', page, re.S).group(0)
     assert re.findall(r'<option selected value="([^"]+)"|<option value="([^"]+)" selected', select) == \
         [("qd26-2026", "")]
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_confirming_a_relocation_already_confirmed_says_by_whom_and_where_and_changes_nothing(
+        app, units, make_user, make_product, new_client, htmx):
+    """Tester finding 7: a second official confirming the same record (or a double click) got a bare 422."""
+    app.config["OCOP_TODAY"] = dt.date(2025, 7, 15)
+
+    def ctx(name):
+        return SimpleNamespace(units=units, make_product=lambda **kw: make_product(**kw, name=name))
+
+    relocation, new = split_relocation(ctx("Bánh tẻ Thạch Xá"), "thach_xa")
+    split_relocation(ctx("Chè lam Thạch Xá"), "thach_xa")  # still waiting: the list the refusal shows
+    first = make_user(Role.CITY_STAFF, "hanoi")
+    first.full_name = "Nguyễn Thị Lan"
+    db.session.commit()
+    lan, other = new_client(), new_client()
+    lan.login(first)
+    other.login(make_user(Role.CITY_STAFF, "hanoi"))
+    url = f"/staff/units/relocations/{relocation.id}"
+    assert lan.post(url, {"unit": str(new[1].id)}).status_code == 303
+    moved_to = db.session.get(AdminUnit, new[1].id).display_name
+    before = snapshot(relocation.subject_id)
+
+    for client, unit in ((other, new[0]), (lan, new[1])):  # another official; the same one clicking twice
+        r = client.post(url, {"unit": str(unit.id)}, htmx=htmx)
+        page = r.get_data(as_text=True)
+        assert r.status_code == 409
+        assert (f"Bản ghi này đã được Nguyễn Thị Lan xác nhận ngày 15/07/2025: đã chuyển về {moved_to}. "
+                "Không có thay đổi nào; danh sách hiện tại được hiển thị.") in page
+        assert 'id="relocations"' in page and "Chè lam Thạch Xá" in page and "Bánh tẻ Thạch Xá" not in page
+        assert snapshot(relocation.subject_id) == before
+        decided = db.session.get(Relocation, relocation.id)
+        assert (decided.chosen_unit_id, decided.decided_by_id) == (new[1].id, first.id)
+        assert db.session.get(Product, relocation.subject_id).commune_id == new[1].id
+        db.session.rollback()
+
+
+def test_tien_xuan_records_are_proposed_for_yen_xuan_where_all_its_people_went(
+        app, units, make_user, make_product, new_client):
+    """Tester finding 8. NQ 1656/NQ-UBTVQH15 Điều 1 khoản 96 puts a part of xã Tiến Xuân into xã Hòa Lạc
+    and khoản 97 the rest into xã Yên Xuân: 21.62 of its 21.68 km2 and all of its 8,810 people
+    (yenxuan.hanoi.gov.vn, noted in the merger file). A person still confirms, but the app proposed
+    Hòa Lạc (the first khoản) for Tiến Xuân's products and officials."""
+    with operations.MERGER_2025.open(encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["old_unit"] == "Tiến Xuân"]
+    assert [(r["new_commune"], r["whole_or_part"], r["note"].split(".")[0]) for r in rows] == [
+        ("Yên Xuân", "part", "NQ 1656 Điều 1 khoản 97"), ("Hòa Lạc", "part", "NQ 1656 Điều 1 khoản 96")]
+    assert "8,810 people" in rows[0]["note"] and "yenxuan.hanoi.gov.vn" in rows[0]["note"]
+
+    units["tien_xuan"] = Commune(name="Tiến Xuân", unit_type="Xã", slug="tienxuan", parent=units["thach_that"])
+    db.session.add(units["tien_xuan"])
+    db.session.commit()
+    honey = make_product(Stage.RANKED, Status.APPROVED, Level.CITY, commune_key="tien_xuan", stars=4, score=74,
+                         name="Mật ong hoa nhãn Tiến Xuân")
+    official = make_user(Role.COMMUNE_STAFF, "tien_xuan")
+    _merge(app)
+
+    reloc = db.session.query(Relocation).filter_by(subject_type="product", subject_id=honey.id).one()
+    assert reloc.proposed_unit.name == "Yên Xuân"
+    review = db.session.query(AccountReview).filter_by(user_id=official.id).one()
+    assert (review.proposed_action, review.proposed_unit.name) == ("move", "Yên Xuân")
+    yen_xuan, hoa_lac = _unit("Yên Xuân"), _unit("Hòa Lạc")
+    db.session.rollback()
+
+    city = new_client()
+    city.login(make_user(Role.CITY_STAFF))
+    row = city.get("/staff/units/relocations").get_data(as_text=True).split("Mật ong hoa nhãn Tiến Xuân")[1]
+    row = row.split("</tr>")[0]
+    assert f'<option value="{yen_xuan.id}" selected>Xã Yên Xuân (đề xuất)</option>' in row
+    assert f'<option value="{hoa_lac.id}">Xã Hòa Lạc</option>' in row  # the resolution names it too
+    admin = new_client()
+    admin.login(make_user(Role.ADMIN))
+    page = admin.get("/staff/units/accounts").get_data(as_text=True)
+    assert official.username in page and "Xã Yên Xuân" in page.split(official.username)[1].split("</tr>")[0]

@@ -4,6 +4,8 @@ changes on refusal. Each transition is tried under a rule set of every chain it 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from conftest import SCOPE_UNITS, closed_round_with, satisfy_guards, snapshot
@@ -212,3 +214,17 @@ def test_chains_are_complete():
     for stage, status, level in three:
         twin = (stage, status, Level.CITY if level is Level.DISTRICT else level)
         assert twin in two, twin
+
+
+def test_the_readme_workflow_table_is_the_declared_workflow():
+    """Tester finding 11: README's table lacked ``district_confirm_ranking`` (QĐ 148/2023: the district
+    recognises ★3). The table is what ``flask --app ocop_app workflow`` prints, so it cannot drift."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    lines = readme.split("### Workflow", 1)[1].splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("| step |"))
+    end = next(i for i in range(start, len(lines)) if not lines[i].startswith("|"))
+    table = lines[start:end]
+    steps = {line.split("|")[1].strip() for line in table[2:]}
+    missing = [t.name for t in TRANSITIONS if t.name not in steps]
+    assert not missing, f"README's workflow table lacks {missing}: paste `flask --app ocop_app workflow` there"
+    assert "\n".join(table) == workflow.as_table(), "README's table is stale: paste `flask --app ocop_app workflow`"

@@ -3,7 +3,8 @@
 The substitute serves the same unit and, between ``starts_on`` and
 ``ends_on`` (Vietnam dates, inclusive), may take the approver's workflow
 steps; each is logged with ``StageEvent.on_behalf_of`` = the approver.
-Outside the range the substitute has only their own role.
+Outside the range the substitute has only their own role, and a refused step says when the
+delegation runs (:func:`out_of_period`).
 """
 
 from __future__ import annotations
@@ -81,5 +82,50 @@ def delegated_roles(user: User) -> dict:
     return result
 
 
+def _day(value: dt.date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def out_of_period(user: User, roles: frozenset[Role]) -> object | None:
+    """Why ``user`` may not stand in today for an approver holding one of ``roles``, when a
+    delegation names them (same unit, active approver) but does not cover today: the nearest
+    one still to come ("runs from … to …: not started yet"), else the one that ended or was
+    cancelled last ("ran from … to …: ended on …"). ``None`` when no such delegation exists, so
+    the caller gives its generic refusal. Dates dd/mm/yyyy."""
+    if user is None or getattr(user, "id", None) is None:
+        return None
+    today = clock.today()
+    rows = [d for d in db.session.scalars(select(Delegation).where(Delegation.substitute_id == user.id)
+                                          .order_by(Delegation.id)).all()
+            if d.principal.active and d.principal.unit_id == user.unit_id and Role(d.principal.role) in roles
+            and not d.covers(today)]
+    coming = [d for d in rows if d.cancelled_at is None and d.starts_on > today]
+    if coming:
+        d = min(coming, key=lambda d: (d.starts_on, d.id))
+        return _l("Your delegation from %(name)s runs from %(start)s to %(end)s: it has not started yet, so you "
+                  "cannot take this step on their behalf before %(start)s.",
+                  name=d.principal.full_name, start=_day(d.starts_on), end=_day(d.ends_on))
+
+    def ended(d: Delegation) -> tuple[dt.date, bool]:
+        """The day it stopped covering, and whether a cancellation (not its last day) stopped it."""
+        cancelled = clock.local_date(d.cancelled_at) if d.cancelled_at is not None else None
+        return (cancelled, True) if cancelled is not None and cancelled <= d.ends_on else (d.ends_on, False)
+
+    over = [d for d in rows if d.cancelled_at is not None or d.ends_on < today]
+    if not over:
+        return None
+    d = max(over, key=lambda d: (ended(d)[0], d.id))
+    day, cancelled = ended(d)
+    if cancelled:
+        return _l("Your delegation from %(name)s (%(start)s to %(end)s) was cancelled on %(cancelled)s, so you "
+                  "can no longer take this step on their behalf.", name=d.principal.full_name,
+                  start=_day(d.starts_on), end=_day(d.ends_on), cancelled=_day(day))
+    return _l("Your delegation from %(name)s ran from %(start)s to %(end)s: it ended on %(end)s, so you can no "
+              "longer take this step on their behalf.", name=d.principal.full_name, start=_day(d.starts_on),
+              end=_day(d.ends_on))
+
+
 if delegated_roles not in workflow.ROLE_SOURCES:
     workflow.ROLE_SOURCES.append(delegated_roles)
+if out_of_period not in workflow.ROLE_REFUSALS:
+    workflow.ROLE_REFUSALS.append(out_of_period)

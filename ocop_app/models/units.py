@@ -8,12 +8,16 @@ units can gain validity dates and successors when boundaries change (the
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..workflow import Level
+
+if TYPE_CHECKING:
+    from .users import User
 
 
 class AdminUnit(db.Model):
@@ -126,3 +130,4 @@ class Relocation(db.Model):
     old_unit: Mapped[AdminUnit] = relationship(foreign_keys=[old_unit_id])
     proposed_unit: Mapped[AdminUnit] = relationship(foreign_keys=[proposed_unit_id])
     chosen_unit: Mapped[AdminUnit | None] = relationship(foreign_keys=[chosen_unit_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

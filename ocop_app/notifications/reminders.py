@@ -197,7 +197,7 @@ def score_sheets_due(today: dt.date) -> Iterable[Reminder]:
     (``round-sheets-overdue:<round>:<ends_on>``). Moving the round's date gives new keys.
     """
     from ..evaluation import operations as ev
-    from ..models import CouncilMember, CouncilRole, EvaluationRound, RoundProduct, RoundStatus, ScoreSheet, SheetStatus
+    from ..models import CouncilRole, EvaluationRound, RoundProduct, RoundStatus, ScoreSheet, SheetStatus
 
     widest = max((r.sheet_reminder_days or 0) for r in rules.all_rule_sets())
     rounds = db.session.scalars(select(EvaluationRound).where(

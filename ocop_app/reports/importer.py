@@ -23,7 +23,6 @@ import json
 import re
 import secrets
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 

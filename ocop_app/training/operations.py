@@ -9,7 +9,6 @@ representatives was present at a course of that cycle (issue 4; QĐ 490/QĐ-TTg
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 from dataclasses import dataclass, field

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 
 from flask import Blueprint, abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from ..dossier import storage
 from ..extensions import db
 from ..forms import ActionForm
-from ..models import AdminUnit, CourseAttendee, Producer, TrainingCourse, User
+from ..models import CourseAttendee, Producer, TrainingCourse, User
 from ..permissions import STAFF, access, roles
 from ..products.operations import InvalidInput, local_today
 from ..rendering import is_htmx, redirect_to, render

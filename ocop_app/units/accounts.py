@@ -82,8 +82,8 @@ def propose(user: User) -> tuple[str, AdminUnit | None, Role | None]:
     """The proposed ``(action, unit, role)`` for an account of an ended unit.
 
     - district roles: :data:`DISTRICT_PROPOSAL` (officer → city officer; others deactivated);
-    - a commune's roles: the first new commune the resolution names (NQ 1656 lists the larger
-      part first), same role;
+    - a commune's roles: the new commune of the merger file's first row for the unit (the one
+      that took the larger part, see :func:`ocop_app.units.operations.load_successions`), same role;
     - otherwise (no successor at the role's level): deactivate.
     """
     role = Role(user.role)

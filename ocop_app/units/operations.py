@@ -32,12 +32,12 @@ from pathlib import Path
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from .. import clock, rules, workflow
 from ..extensions import db
 from ..models import AccountEvent, AdminUnit, City, Commune, District, Producer, Product, Relocation, StageEvent, UnitSuccession, User
-from ..products.operations import InvalidInput, place_product, search_text_for
+from ..products.operations import Conflict, InvalidInput, place_product, search_text_for
 from ..workflow import Level, Stage, Status
 
 MERGER_2025 = Path(__file__).resolve().parent.parent / "data" / "thach_that_2025_merger.csv"
@@ -67,7 +67,10 @@ def load_successions(path: Path = MERGER_2025, report: MergerReport | None = Non
     new_code, whole_or_part, effective_date, source_url, note``. Old units are looked up
     by name under their district; a row whose old unit is not in the database is skipped
     (and named in the report). New communes are placed directly under the old district's
-    city (two-tier local government, no district).
+    city (two-tier local government, no district). Of a split unit's rows, the first is the
+    successor the app proposes for its records and accounts: the file lists first the one that
+    took the larger part where a source gives it (Tiến Xuân: Yên Xuân, 21.62 of 21.68 km2 and
+    all its people, although NQ 1656 names Hòa Lạc's small part first, in khoản 96).
     """
     report = report or MergerReport()
     with Path(path).open(encoding="utf-8") as fh:
@@ -209,7 +212,7 @@ def apply_successions(actor: User | None = None, report: MergerReport | None = N
             report.add("users moved", len(users))
             old.successor = new
         else:
-            proposed = rows[0].new_unit  # the first successor the resolution names; a person confirms
+            proposed = rows[0].new_unit  # the file's first row for the unit (the larger part); a person confirms
             for product in products:
                 db.session.add(Relocation(subject_type="product", subject_id=product.id, old_unit=old,
                                           proposed_unit=proposed))
@@ -246,19 +249,41 @@ def subject_of(relocation: Relocation):
     return db.session.get(model, relocation.subject_id)
 
 
+def already_confirmed(relocation: Relocation) -> Conflict:
+    """The 409 for a relocation someone has decided: who confirmed it, when (dd/mm/yyyy, Vietnam)
+    and to which commune, so a second official (or a double click) knows nothing more is needed."""
+    who = relocation.decided_by.full_name if relocation.decided_by else "?"
+    day = clock.local_date(relocation.decided_at).strftime("%d/%m/%Y") if relocation.decided_at else "?"
+    if relocation.chosen_unit is None:  # an account the administrator deactivated
+        return Conflict(_l("This record was already decided by %(name)s on %(date)s. Nothing was changed; "
+                           "the current list is shown.", name=who, date=day))
+    return Conflict(_l("This record was already confirmed by %(name)s on %(date)s: it moved to %(unit)s. "
+                       "Nothing was changed; the current list is shown.",
+                       name=who, date=day, unit=relocation.chosen_unit.display_name))
+
+
 def confirm(relocation: Relocation, unit_id: int | None, actor: User) -> None:
     """A person picks the new unit of one record of a split unit; the record moves now
     (a product with its producer, if the producer is still in the old unit) and the
     product's timeline says who confirmed it.
 
-    :raises InvalidInput: already decided, or the unit is not one of :func:`candidates`.
+    :raises Conflict: someone already confirmed it (checked first, then compare-and-set on
+        ``decided_at``, so of two officials confirming at once one wins): see :func:`already_confirmed`.
+    :raises InvalidInput: the unit is not one of :func:`candidates`.
     """
     if relocation.decided_at is not None:
-        raise InvalidInput({"unit": _l("This record has already been moved.")})
+        raise already_confirmed(relocation)
     choices = {u.id: u for u in candidates(relocation)}
     if unit_id not in choices:
         raise InvalidInput({"unit": _l("Choose one of the new communes the resolution names.")})
     new = choices[unit_id]
+    taken = db.session.execute(
+        update(Relocation).where(Relocation.id == relocation.id, Relocation.decided_at.is_(None))
+        .values(chosen_unit_id=new.id, decided_by_id=actor.id, decided_at=clock.now())
+        .execution_options(synchronize_session=False))
+    db.session.refresh(relocation)
+    if taken.rowcount != 1:
+        raise already_confirmed(relocation)
     subject = subject_of(relocation)
     if relocation.subject_type == "product":
         source = _l("Split unit; new commune confirmed by %(name)s.", name=actor.full_name)
@@ -267,7 +292,4 @@ def confirm(relocation: Relocation, unit_id: int | None, actor: User) -> None:
             subject.producer.unit = new
     else:
         subject.unit = new
-    relocation.chosen_unit = new
-    relocation.decided_by_id = actor.id
-    relocation.decided_at = clock.now()
     db.session.flush()

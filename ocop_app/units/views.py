@@ -56,6 +56,8 @@ def relocations():
 @bp.post("/relocations/<int:relocation_id>")
 @access(roles(*CONFIRMERS))
 def confirm(relocation_id: int):
+    """Confirm one record's new commune: 303 (or the re-rendered list for htmx) when moved, 422 for a
+    commune the resolution does not name, 409 with who confirmed it and where if already done."""
     relocation = db.session.get(Relocation, relocation_id)
     if relocation is None or relocation.subject_type != "product" or not _in_scope(relocation):
         abort(404)  # accounts are decided on the administrator's account review (accounts_review)
@@ -67,6 +69,10 @@ def confirm(relocation_id: int):
     except InvalidInput as exc:
         db.session.rollback()
         return _page({relocation_id: exc.errors["unit"]}, 422)
+    except Conflict as exc:  # already confirmed (a second official, or a double click): say by whom
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return _page(status=409)
     db.session.commit()
     return redirect_to(url_for("units.relocations"), _("Moved to %(unit)s.",
                        unit=db.session.get(AdminUnit, int(unit_id)).display_name))
