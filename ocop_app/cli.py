@@ -136,7 +136,11 @@ def units_apply_merger(path: str | None) -> None:
     from .extensions import db
     from .units import operations
 
-    report = operations.load_successions(Path(path) if path else operations.MERGER_2025)
+    try:
+        report = operations.load_successions(Path(path) if path else operations.MERGER_2025)
+    except operations.MergerFileError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
     operations.apply_successions(None, report)
     db.session.commit()
     click.echo(f"Merger: {report}")

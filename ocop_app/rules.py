@@ -275,7 +275,7 @@ def as_text() -> str:
         bands = ", ".join(f"≥{m:g} {s}★" for m, s in r.star_bands)
         lines.append(f"  bands: {bands}; propose to next level ≥{r.propose_min_stars}★; central ≥{r.central_min_score:g}")
         c = r.council
-        lines.append(f"  council: quorum {c.get('quorum')}, chair required {c.get('chair_required')}, "
+        lines.append(f"  council: quorum {c.get('quorum')}, chair {'required' if c.get('chair_required') else 'not required'}, "
                      f"max spread {c.get('max_spread')} points")
         d = r.deadlines
         review = ", ".join(f"{lv} {n} working days" for lv, n in d.get("review_working_days", {}).items()) or "none"

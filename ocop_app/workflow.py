@@ -761,7 +761,7 @@ def as_table(transitions: Iterable[Transition] = TRANSITIONS) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for t in transitions:
-        src = f"{t.source_stage} / {'|'.join(sorted(t.source_statuses))} @ {t.level}"
+        src = f"{t.source_stage} / {' or '.join(sorted(t.source_statuses))} @ {t.level}"
         dst = " / ".join(t.target[:2]) + f" @ {t.target[2]}"
         roles = ", ".join(sorted(t.roles))
         guards = ", ".join(g.name for g in t.guards) or "—"

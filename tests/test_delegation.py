@@ -135,3 +135,28 @@ def test_a_substitute_outside_the_period_is_told_when_the_delegation_runs(app, m
     sub.login(make_user(Role.COMMUNE_STAFF))
     page = refusal(dt.date(2026, 12, 3))
     assert "Vai trò của bạn không được thực hiện bước này." in page and "Ủy quyền của" not in page
+
+
+def test_a_second_approver_or_an_overlapping_period_is_refused_with_what_to_do(app, make_user, new_client):
+    """Tester report (session 5): an approver could name a fellow approver (whose own sign-offs would then
+    read "on behalf of") and name two substitutes for the same days."""
+    app.config["OCOP_TODAY"] = dt.date(2026, 6, 18)
+    boss_user = make_user(Role.DISTRICT_APPROVER)
+    fellow = make_user(Role.DISTRICT_APPROVER)
+    officer, officer2 = make_user(Role.DISTRICT_STAFF), make_user(Role.DISTRICT_STAFF)
+    boss = new_client()
+    boss.login(boss_user)
+    r = boss.post("/staff/delegations", {"substitute": str(fellow.id), "starts_on": "20/06/2026",
+                                         "ends_on": "30/06/2026"})
+    assert r.status_code == 422 and "không cần ủy quyền" in r.get_data(as_text=True)
+    assert boss.post("/staff/delegations", {"substitute": str(officer.id), "starts_on": "20/06/2026",
+                                            "ends_on": "30/06/2026"}).status_code == 303
+    r = boss.post("/staff/delegations", {"substitute": str(officer2.id), "starts_on": "25/06/2026",
+                                         "ends_on": "05/07/2026", "reason": "Công tác"})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and "từ 20/06/2026 đến 30/06/2026" in page and 'value="05/07/2026"' in page
+    assert boss.post("/staff/delegations", {"substitute": str(officer2.id), "starts_on": "01/07/2026",
+                                            "ends_on": "05/07/2026"}).status_code == 303
+    db.session.rollback()
+    assert db.session.query(Delegation).filter_by(principal_id=boss_user.id).count() == 2
+    db.session.rollback()

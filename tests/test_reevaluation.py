@@ -503,3 +503,68 @@ def test_new_round_preselects_the_deployments_rule_set_and_an_example_of_the_use
     found, page = selected(district)
     assert [a or b for a, b in found] == ["qd148-2023"]
     assert "huyện Thạch Thất năm 2026" in page
+
+
+def test_a_certificate_revoked_while_its_renewal_waits_cannot_be_renewed(app, written, make_user, new_client):
+    """Tester report (session 5): a certificate revoked while its renewal waited for confirmation
+    came back as a new valid certificate when the approver confirmed the renewal afterwards."""
+    _score_and_close(written, {"keep": (80, 4), "lower": (60, 4), "drop": (45, None)})
+    product_id, cert_id, number = written["certs"]["keep"]
+    approver = new_client()
+    approver.login(make_user(Role.CITY_APPROVER, "hanoi"))
+    _on(app, "2026-08-01")
+    page = approver.get(f"/staff/certificates/{cert_id}").get_data(as_text=True)
+    assert "/reevaluation/confirm" in page  # the form the approver has open
+    r = approver.post(f"/staff/certificates/{cert_id}/revoke",
+                      {"ground": "violations", "decision_no": "77/QĐ-UBND", "note": "ghi chú nội bộ"})
+    assert r.status_code == 303
+
+    r = approver.post(f"/staff/certificates/{cert_id}/reevaluation/confirm",
+                      {"decision_no": "90/QĐ-UBND", "signed_on": "01/08/2026", "certificate_no": "HN-OCOP-2026-090"})
+    assert r.status_code == 409
+    assert (f"Giấy chứng nhận {number} đã bị thu hồi ngày 01/08/2026 theo quyết định 77/QĐ-UBND"
+            in r.get_data(as_text=True))
+    assert _count(Certificate, number="HN-OCOP-2026-090") == 0
+    assert f'href="/staff/certificates/{cert_id}"' not in approver.get("/staff/queue").get_data(as_text=True)
+    assert "/reevaluation/confirm" not in approver.get(f"/staff/certificates/{cert_id}").get_data(as_text=True)
+
+    public = new_client()
+    assert public.get(f"/p/{product_id}").status_code == 410
+    revoked = public.get(f"/p/{product_id}").get_data(as_text=True)
+    assert "ghi chú nội bộ" not in revoked  # the officer's note stays inside; the legal ground is shown
+    assert "Căn cứ pháp lý" in revoked or "Điều 8" in revoked
+    check = public.get(f"/certificate?no={number}").get_data(as_text=True)
+    assert "thu hồi" in check and "01/08/2026" in check
+
+
+def test_a_window_open_when_qd26_came_into_force_counts_from_that_day(app, certified, make_user, client):
+    """Tester report (session 5): certificates expiring 19/09–17/11/2026 never got a window, because it was
+    taken from the rule set in force on its first day (QĐ 1489/2025, none); from 18/11 on they had one.
+    QĐ 26/2026 (in force from 22/05/2026) gives 180–120 days before expiry; what of that window lies after
+    22/05/2026 can be used."""
+    cases = {}
+    for label, valid_until, stars in (("open", dt.date(2026, 10, 1), 4), ("closed", dt.date(2026, 9, 18), 4),
+                                      ("central", dt.date(2026, 12, 15), 5)):
+        product_id, cert_id, _n = certified(stars)
+        cert = db.session.get(Certificate, cert_id)
+        cert.valid_until = valid_until
+        db.session.commit()
+        cases[label] = (product_id, cert_id)
+    assert db.session.get(Certificate, cases["open"][1]).reevaluation_window() == (
+        dt.date(2026, 5, 22), dt.date(2026, 6, 3))
+    db.session.rollback()
+    client.login(make_user(Role.CITY_STAFF, "hanoi"))
+
+    _on(app, "2026-05-21")
+    r = _file(client, cases["open"][1])
+    assert r.status_code == 422 and "22/05/2026" in r.get_data(as_text=True)
+    _on(app, "2026-05-22")
+    assert _file(client, cases["open"][1]).status_code == 303
+
+    r = _file(client, cases["closed"][1])
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and "có hiệu lực từ ngày 22/05/2026" in page and "quy trình đầy đủ" in page
+    _on(app, "2026-06-18")
+    r = _file(client, cases["central"][1])
+    assert r.status_code == 422 and "cấp trung ương" in r.get_data(as_text=True)
+    assert _count(Reevaluation) == 1

@@ -73,6 +73,7 @@ def due(app, make_user, make_product):
 
 
 def test_each_reminder_is_sent_once_even_when_run_twice(app, smtp, due, new_client):
+    app.config["PUBLIC_BASE_URL"] = "https://ocop.thachthat.example"
     assert "1 notifications" in _run(app, "2026-06-18")  # re-evaluation window opens: the commune officer
     assert _run(app, "2026-06-18").startswith("Reminders: 0 notifications, 0 e-mails queued, 0 sent")
     assert _run(app, "2026-06-19").startswith("Reminders: 0 notifications")
@@ -80,6 +81,8 @@ def test_each_reminder_is_sent_once_even_when_run_twice(app, smtp, due, new_clie
     mail = email.message_from_bytes(smtp.messages[0].content, policy=email.policy.default)
     assert mail["Subject"] == "Đến thời hạn nộp hồ sơ đánh giá lại: Chè lam"
     assert "từ 18/06/2026 đến 17/08/2026" in mail.get_content()
+    # a link the e-mail client can open (tester report, session 5: it was a bare path)
+    assert "https://ocop.thachthat.example/staff/certificates/" in mail.get_content()
 
     _run(app, "2026-11-16")  # 29 days before expiry
     _run(app, "2026-11-16")
@@ -163,19 +166,19 @@ def test_overdue_dossier_is_highlighted_for_who_acts_and_their_superior(app, due
     approver = new_client()
     approver.login(due["approver"])
     app.config["OCOP_TODAY"] = dt.date(2026, 12, 1)
-    assert "Quá hạn từ" not in approver.get("/staff/queue").get_data(as_text=True)
+    assert "Quá hạn (hạn " not in approver.get("/staff/queue").get_data(as_text=True)
     app.config["OCOP_TODAY"] = dt.date(2027, 1, 5)
     page = approver.get("/staff/queue").get_data(as_text=True)
-    assert 'class="overdue"' in page and "Quá hạn từ" in page
+    assert 'class="overdue"' in page and "Quá hạn (hạn " in page
     city = new_client()
     city.login(make_user(Role.CITY_APPROVER))
     page = city.get("/staff/products?status=awaiting").get_data(as_text=True)
-    assert "Miến dong" in page and "Quá hạn từ" in page
+    assert "Miến dong" in page and "Quá hạn (hạn " in page
 
 
 def test_council_sheets_not_submitted_remind_the_member_then_organisers_and_chair(app, new_client):
     """The demo's 2026 city round ends on 28/12/2026 with every sheet still a draft: from
-    ``sheet_reminder_days`` (3) before, each member is told of each sheet, once; after the date
+    ``sheet_reminder_days`` (3) before, each member is told once, listing their sheets; after the date
     they are told it is overdue, and the organisers and the chair get one notice for the round."""
     from sqlalchemy import select
 
@@ -194,13 +197,15 @@ def test_council_sheets_not_submitted_remind_the_member_then_organisers_and_chai
     assert _run(app, "2026-12-24").startswith("Reminders: 2 notifications")
     assert {n.key.split(":")[0] for n in db.session.query(Notification)} == {"cert-reevaluation"}
     db.session.rollback()
-    assert _run(app, "2026-12-25").startswith("Reminders: 6 notifications")  # 3 members × 2 products
+    # one notice per member listing both products (tester report, session 5: one per sheet flooded inboxes)
+    assert _run(app, "2026-12-25").startswith("Reminders: 3 notifications")
     assert _run(app, "2026-12-28").startswith("Reminders: 0 notifications")
     due = db.session.query(Notification).filter(Notification.key.like("sheet-due:%")).all()
     assert sorted({n.user_id for n in due}) == sorted(users[f"tp.hoidong{i}"] for i in (1, 2, 3))
-    assert all(n.url.endswith("/sheet") and "28/12/2026" in n.title for n in due)
+    assert all(n.url == "/staff/queue" and "28/12/2026" in n.title for n in due)
+    assert all(len(n.body.split(":")[-1].split(",")) == 2 for n in due)
     db.session.rollback()
-    assert _run(app, "2026-12-29").startswith("Reminders: 9 notifications")  # 6 overdue + 3 for the round
+    assert _run(app, "2026-12-29").startswith("Reminders: 6 notifications")  # 3 overdue + 3 for the round
     assert _run(app, "2026-12-30").startswith("Reminders: 0 notifications")
     told = db.session.query(Notification).filter_by(key=f"round-sheets-overdue:{round_id}:2026-12-28").all()
     assert sorted(n.user_id for n in told) == sorted(users[u] for u in ("tp.canbo", "tp.duyet", "tp.hoidong1"))
@@ -211,8 +216,69 @@ def test_council_sheets_not_submitted_remind_the_member_then_organisers_and_chai
     member.login("tp.hoidong2", "ocop-demo")
     app.config["OCOP_TODAY"] = dt.date(2026, 12, 20)
     page = member.get("/staff/queue").get_data(as_text=True)
-    assert "Phiếu chấm điểm cần điền" in page and "Quá hạn từ" not in page
+    assert "Phiếu chấm điểm cần điền" in page and "Quá hạn (hạn " not in page
     app.config["OCOP_TODAY"] = dt.date(2026, 12, 29)
     page = member.get("/staff/queue").get_data(as_text=True)
-    assert page.count('<tr class="overdue">') == 2 and "Quá hạn từ 28/12/2026" in page
+    assert page.count('<tr class="overdue">') == 2 and "Quá hạn (hạn 28/12/2026)" in page
     app.config["OCOP_TODAY"] = None
+
+
+class WritingInbox(Inbox):
+    """Accepts messages; while each is being accepted, another connection writes to the database,
+    as a user's request would during the daily job."""
+
+    def __init__(self, database_path: str):
+        super().__init__()
+        self.database_path = database_path
+        self.writes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import sqlite3
+
+        conn = sqlite3.connect(self.database_path, timeout=2, isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("UPDATE user_account SET full_name = full_name")
+            conn.execute("COMMIT")
+            self.writes.append("ok")
+        except sqlite3.OperationalError as exc:
+            self.writes.append(str(exc))
+        finally:
+            conn.close()
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_users_can_write_while_the_daily_job_waits_for_the_smtp_server(app, due):
+    """Tester report (session 5): on SQLite the job held the database's write lock while each e-mail
+    was being sent, so a user saving a form meanwhile waited and got a 500 'database is locked'."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("sqlite"):
+        pytest.skip("the write lock is SQLite's; PostgreSQL locks rows")
+    inbox, port = WritingInbox(url.split("///", 1)[1]), _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+        assert "1 sent" in _run(app, "2026-06-18")
+    finally:
+        controller.stop()
+    assert inbox.writes == ["ok"]
+
+
+def test_a_message_another_run_is_sending_is_not_sent_again(app, smtp, due):
+    app.config["MAIL_SERVER"] = None
+    _run(app, "2026-06-18")  # queued, not sent
+    row = db.session.query(OutboxEmail).one()
+    row.sending_since = dt.datetime.now(dt.timezone.utc)  # another run has claimed it
+    db.session.commit()
+    app.config["MAIL_SERVER"] = "127.0.0.1"
+    assert "0 sent" in _run(app, "2026-06-18")
+    assert smtp.messages == []
+    row = db.session.query(OutboxEmail).one()
+    row.sending_since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)  # that run died
+    db.session.commit()
+    assert "1 sent" in _run(app, "2026-06-18")
+    assert len(smtp.messages) == 1
+    row = db.session.query(OutboxEmail).one()
+    assert row.sent_at is not None and row.sending_since is None
+    db.session.rollback()

@@ -264,3 +264,153 @@ def test_tien_xuan_records_are_proposed_for_yen_xuan_where_all_its_people_went(
     admin.login(make_user(Role.ADMIN))
     page = admin.get("/staff/units/accounts").get_data(as_text=True)
     assert official.username in page and "Xã Yên Xuân" in page.split(official.username)[1].split("</tr>")[0]
+
+
+def test_a_district_round_open_when_the_district_ends_ends_and_its_products_go_to_a_city_round(
+        app, units, thach_hoa, make_user, make_product, new_client):
+    """Tester report (session 5): products waiting in an open district round were re-routed to the
+    city but stayed in that round, which nobody could close any more; no city round could take them
+    and the district's council was still reminded of sheets it could not submit."""
+    from evaluation_support import add_product, choose_for_total, criteria_for, round_status, setup_round, submit
+
+    waiting = make_product(Stage.UPGRADED, Status.APPROVED, Level.DISTRICT, name="Miến dong Thạch Xá")
+    round_id, (entry_id,), _org, people = setup_round(make_user, new_client, [waiting])
+    member, member_client = people[1]
+    choices = choose_for_total(criteria_for(entry_id), 72)
+    assert submit(member_client, round_id, entry_id, choices).status_code in (200, 303)
+
+    output = _merge(app)
+    assert "1 rounds ended" in output
+
+    assert round_status(round_id) == "ended"
+    moved = db.session.get(Product, waiting.id)
+    assert (moved.stage, moved.status, moved.level) == ("upgraded", "approved", "city")
+    last = db.session.query(StageEvent).filter_by(product_id=waiting.id, action="reroute").one()
+    assert "Đợt đánh giá thử 2026" in last.detail and "hội đồng cấp thành phố" in last.detail
+    db.session.rollback()
+
+    # The round says why it ended, has no minutes, and cannot be closed; the member's sheet stays readable.
+    chair_client = people[0][1]
+    admin = new_client()
+    admin.login(make_user(Role.ADMIN))
+    page = admin.get(f"/staff/evaluation/rounds/{round_id}").get_data(as_text=True)
+    assert "Đã kết thúc, không có kết quả" in page and "Biên bản" not in page
+    assert admin.get(f"/staff/evaluation/rounds/{round_id}/minutes").status_code == 403
+    assert chair_client.post(f"/staff/evaluation/rounds/{round_id}/close", {"version": "99"}).status_code in (403, 409)
+    assert round_status(round_id) == "ended"
+
+    # The city's council takes the product into a round of its own.
+    city_org, _city_people = new_client(), None
+    city_org.login(make_user(Role.CITY_STAFF, "hanoi"))
+    from evaluation_support import make_round
+
+    city_round = make_round(city_org, name="Đợt đánh giá cấp thành phố 2026", rule_set="qd26-2026")
+    add_product(city_org, city_round, moved)
+    page = city_org.get(f"/staff/products/{waiting.id}").get_data(as_text=True)
+    assert "Đợt đánh giá thử 2026" in page
+
+
+def test_a_producers_other_products_of_a_split_commune_are_proposed_where_the_producer_went(
+        app, units, thach_hoa, make_user, make_product, new_client):
+    """Tester report (session 5): confirming one product of a split commune moved its producer there,
+    but the producer's second product was still proposed for another commune, so one click on the
+    proposal put it apart from its producer."""
+    tea = make_product(Stage.RANKED, Status.APPROVED, Level.CITY, stars=3, score=60, name="Chè xanh Thạch Hòa")
+    black = make_product(Stage.REGISTERED, Status.DRAFT, Level.COMMUNE, name="Chè đen Thạch Hòa")
+    black.producer_id = tea.producer_id
+    for p in (tea, black):
+        p.commune_id = thach_hoa.id
+    tea.producer.unit_id = thach_hoa.id
+    db.session.commit()
+    _merge(app)
+    relocations = {r.subject_id: r for r in db.session.query(Relocation).filter_by(subject_type="product")}
+    assert relocations[black.id].proposed_unit.name == "Hòa Lạc"
+    yen_xuan = _unit("Yên Xuân")
+    db.session.rollback()
+
+    city = new_client()
+    city.login(make_user(Role.CITY_STAFF))
+    assert city.post(f"/staff/units/relocations/{relocations[tea.id].id}", {"unit": str(yen_xuan.id)}).status_code == 303
+    row = city.get("/staff/units/relocations").get_data(as_text=True).split("Chè đen Thạch Hòa")[1].split("</tr>")[0]
+    assert re.search(r'selected>Xã Yên Xuân \(đề xuất\)', row), row
+    db.session.rollback()
+    assert db.session.get(Product, tea.id).producer.unit_id == yen_xuan.id
+
+
+def test_the_public_register_filters_by_the_new_communes_under_the_city(
+        app, units, thach_hoa, make_product, client):
+    """Tester report (session 5): after the merger the register's commune list needed a district,
+    and the new communes have none, so nobody could pick xã Tây Phương."""
+    make_product(Stage.RANKED, Status.APPROVED, Level.CITY, stars=4, score=74, name="Chè lam Thạch Xá")
+    make_product(Stage.RANKED, Status.APPROVED, Level.CITY, commune_key="binh_phu", stars=3, score=60,
+                 name="Quạt giấy Bình Phú")
+    _merge(app)
+    tay_phuong, hanoi = _unit("Tây Phương"), units["hanoi"].id
+    db.session.rollback()
+
+    page = client.get(f"/?city={hanoi}").get_data(as_text=True)
+    communes = re.search(r'<select id="commune".*?</select>', page, re.S).group(0)
+    assert f'<option value="{tay_phuong.id}">Xã Tây Phương</option>' in communes
+    districts = re.search(r'<select id="district".*?</select>', page, re.S).group(0)
+    assert "Huyện Thạch Thất (đến 30/06/2025)" in districts
+    listing = client.get(f"/?city={hanoi}&commune={tay_phuong.id}").get_data(as_text=True)
+    assert "Chè lam Thạch Xá" in listing and "Quạt giấy Bình Phú" not in listing
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda header, row: (header.replace("old_district,", ""), row), "missing columns: old_district"),
+    (lambda header, row: (header, row.replace("2025-07-01", "2025-13-01")), "effective_date '2025-13-01' is not a date"),
+    (lambda header, row: (header, row.replace(",whole,", ",all,")), "whole_or_part must be 'whole' or 'part'"),
+])
+def test_a_malformed_merger_file_is_refused_with_its_line_and_changes_nothing(
+        app, units, tmp_path, change, message):
+    """Tester report (session 5): a merger file with a missing column or a bad date ended in a traceback."""
+    header, row = operations.MERGER_2025.read_text(encoding="utf-8").splitlines()[:2]
+    header, row = change(header, row)
+    bad = tmp_path / "merger.csv"
+    bad.write_text(f"{header}\n{row}\n", encoding="utf-8")
+    communes = db.session.query(Commune).count()
+    db.session.rollback()
+    result = in_own_context(app.test_cli_runner().invoke, args=["units", "apply-merger", str(bad)])
+    assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
+    assert db.session.query(Commune).count() == communes
+    db.session.rollback()
+
+
+def test_an_overdue_dossier_of_a_split_commune_is_told_to_the_city_not_to_its_ended_commune(
+        app, units, thach_hoa, make_user, make_product):
+    """Tester report (session 5): the ended commune's approver, who can take no step, was told a
+    dossier waiting on the confirmation list was overdue, and nobody who could act was told."""
+    from ocop_app.models import Notification
+    from ocop_app.notifications import reminders
+
+    waiting = make_product(Stage.REGISTERED, Status.AWAITING, Level.COMMUNE, name="Măng Thạch Hòa",
+                           rule_set_code="qd26-2026")
+    waiting.commune_id = thach_hoa.id
+    old_approver = make_user(Role.COMMUNE_APPROVER, "thach_xa")
+    old_approver.unit_id = thach_hoa.id
+    city_staff = make_user(Role.CITY_STAFF, "hanoi")
+    db.session.commit()
+    _merge(app)
+
+    reminders.collect(dt.date.today() + dt.timedelta(days=60))
+    told = {n.user_id: n for n in db.session.query(Notification).filter(Notification.key.like("overdue:%"))}
+    assert set(told) == {city_staff.id}
+    assert told[city_staff.id].url == "/staff/units/relocations" and "không còn" in told[city_staff.id].body
+    db.session.rollback()
+
+
+def test_the_city_officers_queue_lists_the_split_communes_records_to_confirm(
+        app, units, thach_hoa, make_user, make_product, new_client):
+    """Tester report (session 5): pending relocations showed only as a menu link, not in 'Việc của tôi'."""
+    product = make_product(Stage.RANKED, Status.APPROVED, Level.CITY, stars=3, score=60, name="Nhãn Thạch Hòa")
+    product.commune_id = thach_hoa.id
+    db.session.commit()
+    city = new_client()
+    city.login(make_user(Role.CITY_STAFF))
+    assert "xác nhận xã mới" not in city.get("/staff/queue").get_data(as_text=True)
+    _merge(app)
+    page = city.get("/staff/queue").get_data(as_text=True)
+    assert "1 sản phẩm của xã bị chia tách đang chờ bạn xác nhận xã mới." in page
+    assert 'href="/staff/units/relocations"' in page
+    assert re.search(r"\b1\b", city.get("/staff/queue/count").get_data(as_text=True))

@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from .. import clock, rules, workflow
 from ..extensions import db
@@ -52,6 +52,7 @@ def revoke(certificate: Certificate, actor: User, *, ground: str, decision_no: s
     :raises InvalidInput: unknown ground, missing decision number, or the certificate is not valid
         today (already revoked, replaced by its renewal, or expired): only a valid certificate
         vouches for stars that can be taken away (QĐ 26/2026 Điều 8).
+    :raises Conflict: the certificate was revoked or replaced by its renewal meanwhile.
     :raises workflow.TransitionDenied: ``actor`` may not revoke it.
     """
     if not may_revoke(certificate, actor):
@@ -73,11 +74,16 @@ def revoke(certificate: Certificate, actor: User, *, ground: str, decision_no: s
         errors["decision_no"] = _l("Enter the number of the revocation decision.")
     if errors:
         raise product_ops.InvalidInput(errors)
-    certificate.revoked_on = today
-    certificate.revocation_ground = ground
-    certificate.revocation_decision = decision_no.strip()[:120]
-    certificate.revocation_reason = (note or "").strip()
-    certificate.revoked_by_id = actor.id
+    taken = db.session.execute(  # compare-and-set: a renewal confirmed meanwhile wins
+        update(Certificate).where(Certificate.id == certificate.id, Certificate.revoked_on.is_(None),
+                                  Certificate.replaced_by_id.is_(None))
+        .values(revoked_on=today, revocation_ground=ground, revocation_decision=decision_no.strip()[:120],
+                revocation_reason=(note or "").strip(), revoked_by_id=actor.id)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(certificate)
+    if taken != 1:
+        raise product_ops.Conflict(_l("This certificate changed meanwhile (revoked, or replaced by its renewal); "
+                                      "nothing was done. Reload the page."))
     product = certificate.product
     state = workflow.state_of(product)
     event = StageEvent(product=product, actor=actor, action="revoke_certificate", from_stage=state[0],

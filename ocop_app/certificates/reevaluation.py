@@ -77,9 +77,22 @@ def _check_fileable(certificate: Certificate, today: dt.date) -> rules.RuleSet:
     product = certificate.product
     if product.stage != Stage.RANKED.value or product.certificate is None or product.certificate.id != certificate.id:
         raise InvalidInput({"reevaluation": _l("Only the current certificate of a ranked product is re-evaluated.")})
+    stated = governing_rule_set(certificate, today) or certificate.rule_set
+    level = stated.recognising_level(certificate.stars)
+    if level is None or level not in stated.levels:
+        raise InvalidInput({"reevaluation": _l("Re-evaluation of %(n)s-star certificates is done by the central "
+                                               "level, not in this software.", n=certificate.stars)})
     window = certificate.reevaluation_window()
     if window is None:
-        raise InvalidInput({"reevaluation": _l("No rule set gives this certificate a re-evaluation window.")})
+        first = next((r for r in rules.all_rule_sets() if r.deadlines.get("reevaluation_window_days")), None)
+        if first is None:
+            raise InvalidInput({"reevaluation": _l("No rule set gives this certificate a re-evaluation window.")})
+        start, end = first.deadlines["reevaluation_window_days"]
+        raise InvalidInput({"reevaluation": _l(
+            "This certificate has no re-evaluation window: %(decision)s, the first decision to give one (%(start)s "
+            "to %(end)s days before expiry), came into force on %(date)s, after this certificate's window had "
+            "closed. A new evaluation follows the full route.",
+            decision=first.decision, start=start, end=end, date=_vdate(first.effective_from))})
     if not certificate.in_reevaluation_window(today):
         raise InvalidInput({"reevaluation": _l(
             "Re-evaluation of this certificate can only be filed from %(start)s to %(end)s "
@@ -167,7 +180,7 @@ def eligible_products(round_: EvaluationRound) -> list[Product]:
         select(Product, Certificate.stars).join(Reevaluation, Reevaluation.product_id == Product.id)
         .join(Certificate, Certificate.id == Reevaluation.certificate_id)
         .where(column == round_.unit_id, Product.stage == Stage.RANKED.value,
-               Reevaluation.status == ReevaluationStatus.FILED.value)
+               Reevaluation.status == ReevaluationStatus.FILED.value, Certificate.revoked_on.is_(None))
         .order_by(Product.name, Product.id)
     ).all()
     rule_set = round_.rule_set
@@ -286,6 +299,8 @@ def confirm(reevaluation: Reevaluation, actor: User, *, decision_no: str, signed
         the council's decision) or certificate number (unique).
     :raises Conflict: someone confirmed it meanwhile.
     """
+    if reevaluation.certificate.revoked_on is not None:
+        raise Conflict(revoked_meanwhile(reevaluation.certificate))
     if not may_confirm(reevaluation, actor):
         raise workflow.TransitionDenied(_l("Only the approver of the level that recognises these stars "
                                            "confirms the renewal, once the council has renewed it."))
@@ -319,7 +334,14 @@ def confirm(reevaluation: Reevaluation, actor: User, *, decision_no: str, signed
     except IntegrityError as exc:  # the number was issued by a concurrent request
         db.session.rollback()
         raise Conflict(_l("This certificate number has just been issued by someone else.")) from exc
-    old.replaced_by_id = new.id
+    replaced = db.session.execute(  # compare-and-set: a revocation signed meanwhile wins
+        update(Certificate).where(Certificate.id == old.id, Certificate.revoked_on.is_(None),
+                                  Certificate.replaced_by_id.is_(None))
+        .values(replaced_by_id=new.id).execution_options(synchronize_session=False)).rowcount
+    if replaced != 1:
+        db.session.rollback()
+        db.session.refresh(old)
+        raise Conflict(revoked_meanwhile(old) if old.revoked_on else _l("This renewal has already been confirmed."))
     reevaluation.new_certificate_id = new.id
     lowered = (product.stars or 0) > stars
     if lowered:
@@ -330,6 +352,13 @@ def confirm(reevaluation: Reevaluation, actor: User, *, decision_no: str, signed
     product_ops._flush_or_conflict()
     db.session.refresh(old)
     return new
+
+
+def revoked_meanwhile(certificate: Certificate):
+    """The message for a renewal whose certificate was revoked before it was confirmed."""
+    return _l("Certificate %(number)s was revoked on %(date)s by decision %(decision)s; its renewal can no "
+              "longer be confirmed.", number=certificate.number, date=_vdate(certificate.revoked_on),
+              decision=certificate.revocation_decision or "—")
 
 
 def renewals_waiting(user: User) -> list[Reevaluation]:

@@ -80,6 +80,10 @@ def revoke(certificate_id: int):
         # a certificate not valid today has no revocation form to carry the message: say it above
         hidden = cert.status_on(clock.today()) is not CertificateStatus.VALID
         return _page(cert, form, 422, revoke_error=" ".join(str(m) for m in exc.errors.values()) if hidden else None)
+    except Conflict as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return _page(db.session.get(Certificate, certificate_id), form, 409)
     db.session.commit()
     return redirect_to(url_for("certificates.detail", certificate_id=cert.id),
                        _("Certificate revoked. The public register no longer shows its stars."))
@@ -113,6 +117,9 @@ def confirm_renewal(certificate_id: int):
     """The recognising level's approver confirms the council's renewal and issues the new certificate."""
     cert = _certificate_in_scope(certificate_id)
     latest = reevaluation.latest_for(cert)
+    if cert.revoked_on is not None and latest is not None and latest.decided and latest.new_certificate_id is None:
+        flash(str(reevaluation.revoked_meanwhile(cert)), "error")  # revoked while the form was open
+        return _page(cert, status=409)
     if not reevaluation.may_confirm(latest, current_user):
         abort(403, description=_("Only the approver of the level that recognises these stars confirms the "
                                  "renewal, once the council has renewed it."))

@@ -29,7 +29,9 @@ def create(principal: User, substitute: User, starts_on: dt.date, ends_on: dt.da
     """Name ``substitute`` to act for ``principal`` from ``starts_on`` to ``ends_on``.
 
     :raises InvalidInput: the principal is not an approver, the substitute is the principal,
-        inactive or of another unit, or the range is empty or already over.
+        inactive, of another unit or already holds the principal's role, the range is empty or
+        already over, or it overlaps another delegation of the principal still in force (one
+        substitute at a time, so "on behalf of" names one person).
     """
     errors = {}
     if Role(principal.role) not in APPROVER_ROLES:
@@ -37,10 +39,21 @@ def create(principal: User, substitute: User, starts_on: dt.date, ends_on: dt.da
     elif substitute is None or substitute.id == principal.id or not substitute.active \
             or substitute.unit_id != principal.unit_id or Role(substitute.role) is Role.ADMIN:
         errors["substitute"] = _l("Choose another active person of your unit.")
+    elif substitute.role == principal.role:
+        errors["substitute"] = _l("%(name)s already signs off with your role; they need no delegation.",
+                                  name=substitute.full_name)
     if starts_on is None or ends_on is None or ends_on < starts_on:
         errors["ends_on"] = _l("The last day must be on or after the first day.")
     elif ends_on < clock.today():
         errors["ends_on"] = _l("This period is already over.")
+    if not errors:
+        overlapping = db.session.scalars(select(Delegation).where(
+            Delegation.principal_id == principal.id, Delegation.cancelled_at.is_(None),
+            Delegation.starts_on <= ends_on, Delegation.ends_on >= starts_on)).first()
+        if overlapping is not None:
+            errors["starts_on"] = _l("You have already named %(name)s from %(start)s to %(end)s; cancel that "
+                                     "delegation first or choose other days.", name=overlapping.substitute.full_name,
+                                     start=_day(overlapping.starts_on), end=_day(overlapping.ends_on))
     if errors:
         raise InvalidInput(errors)
     delegation = Delegation(principal=principal, substitute=substitute, starts_on=starts_on, ends_on=ends_on,

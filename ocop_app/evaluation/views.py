@@ -490,6 +490,9 @@ def product_disqualify(round_id: int, entry_id: int):
 
 
 def _require_scores_visible(round_: EvaluationRound) -> None:
+    if round_.ended:
+        abort(403, description=_("This round ended without results when its council's level ceased to exist; "
+                                 "it has no minutes."))
     if not round_.closed:
         abort(403, description=_("The minutes and the export are available once the chair closes the round."))
 

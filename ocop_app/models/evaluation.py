@@ -166,12 +166,18 @@ class CriterionOption(db.Model):
 
 
 class RoundStatus(enum.StrEnum):
+    """``open`` while scoring; ``closed`` by the chair with results; ``ended`` without results
+    when its level ceased to exist (the district level, NQ 1656/NQ-UBTVQH15 from 1/7/2025): its
+    products went on to the city (:func:`ocop_app.units.operations.apply_successions`)."""
+
     OPEN = "open"
     CLOSED = "closed"
+    ENDED = "ended"
 
     @property
     def label(self):
-        return {RoundStatus.OPEN: _l("Scoring in progress"), RoundStatus.CLOSED: _l("Closed")}[self]
+        return {RoundStatus.OPEN: _l("Scoring in progress"), RoundStatus.CLOSED: _l("Closed"),
+                RoundStatus.ENDED: _l("Ended without results: the council's level no longer exists")}[self]
 
 
 class RoundKind(enum.StrEnum):
@@ -272,7 +278,12 @@ class EvaluationRound(db.Model):
 
     @property
     def closed(self) -> bool:
-        return self.status == RoundStatus.CLOSED.value
+        """No longer open: closed by the chair, or ended by an administrative change."""
+        return self.status != RoundStatus.OPEN.value
+
+    @property
+    def ended(self) -> bool:
+        return self.status == RoundStatus.ENDED.value
 
     @property
     def written(self) -> bool:

@@ -46,3 +46,5 @@ class OutboxEmail(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     last_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    #: Set while a run is sending it (:func:`ocop_app.notifications.mailer._claim`), machine time.
+    sending_since: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -249,18 +249,35 @@ class Certificate(db.Model):
         return rules.get(self.rule_set_code)
 
     def reevaluation_window(self) -> tuple[dt.date, dt.date] | None:
-        """``(first, last)`` day to file re-evaluation, by the rule set in force on the
-        first day (QĐ 26/2026 Điều 4: 180–120 days before expiry), or ``None``."""
-        days = max((r.deadlines.get("reevaluation_window_days") or (0,))[0] for r in rules.all_rule_sets())
-        start = self.valid_until - dt.timedelta(days=days)
-        rule_set = rules.in_force_on(start) or self.rule_set
-        return rule_set.reevaluation_window(self.valid_until) or self.rule_set.reevaluation_window(self.valid_until)
+        """``(first, last)`` day to file re-evaluation (QĐ 26/2026 Điều 4: 180–120 days before
+        expiry), or ``None``: the window of the first rule set in force during its own window,
+        counted from the day that rule set came into force (a certificate expiring on 2026-10-01
+        may be filed from 22/05/2026, when QĐ 26/2026 came into force, to 2026-06-03), else the
+        window of the certificate's own rule set."""
+        for rule_set in rules.all_rule_sets():
+            window = rule_set.reevaluation_window(self.valid_until)
+            if window is None:
+                continue
+            first = max(window[0], rule_set.effective_from)
+            last = min(window[1], rule_set.effective_to or window[1])
+            if first <= last:
+                return first, last
+        return self.rule_set.reevaluation_window(self.valid_until)
 
     def in_reevaluation_window(self, day: dt.date) -> bool:
         """Whether ``day`` lies in the re-evaluation window of a certificate still valid then."""
         window = self.reevaluation_window()
         return (window is not None and self.status_on(day) is CertificateStatus.VALID
                 and window[0] <= day <= window[1])
+
+    @property
+    def revocation_ground_label(self) -> str:
+        """The legal ground of the revocation as the rule set in force that day words it
+        (QĐ 26/2026 Điều 8), or ``""`` when not revoked. The officer's note stays internal."""
+        if not self.revocation_ground:
+            return ""
+        grounds = {g["code"]: g["label"] for g in rules.revocation_grounds(self.revoked_on or dt.date.today())}
+        return grounds.get(self.revocation_ground, self.revocation_ground)
 
     def status_on(self, day: dt.date) -> CertificateStatus:
         """Status on ``day``: revoked from ``revoked_on``; replaced from the day its renewal

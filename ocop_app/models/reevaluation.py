@@ -100,9 +100,10 @@ class Reevaluation(db.Model):
 
     @property
     def awaiting_confirmation(self) -> bool:
-        """Renewed by the council, the new certificate not yet issued."""
+        """Renewed by the council, the new certificate not yet issued, and the certificate not
+        revoked meanwhile (a revocation ends it at once, QĐ 26/2026 Điều 8)."""
         return (self.decided and self.outcome == ReevaluationOutcome.RENEWED.value
-                and self.new_certificate_id is None)
+                and self.new_certificate_id is None and self.certificate.revoked_on is None)
 
     @property
     def finished(self) -> bool:

@@ -27,7 +27,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import clock, deadlines, rules, workflow
 from ..extensions import db
-from ..models import (Certificate, CertificateStatus, Notification, OutboxEmail, Product, Reevaluation,
+from ..models import (AdminUnit, Certificate, CertificateStatus, Notification, OutboxEmail, Product, Reevaluation,
                       ReevaluationOutcome, ReevaluationStatus, User)
 from ..workflow import Level, Role, Status
 
@@ -79,7 +79,10 @@ def _users_in_scope(product: Product, roles: Iterable[Role]) -> list[User]:
             conditions.append(and_(User.role == role.value, User.unit_id == unit_id))
     if not conditions:
         return []
-    return list(db.session.scalars(select(User).where(User.active.is_(True), or_(*conditions)).order_by(User.id)))
+    # An official of an ended unit takes no step (ocop_app.units): they are not told either.
+    return list(db.session.scalars(
+        select(User).join(AdminUnit, AdminUnit.id == User.unit_id)
+        .where(User.active.is_(True), AdminUnit.valid_to.is_(None), or_(*conditions)).order_by(User.id)))
 
 
 def _product_url(product: Product) -> str:
@@ -175,6 +178,17 @@ def dossiers_overdue(today: dt.date) -> Iterable[Reminder]:
         if due >= today:
             continue
         product = db.session.get(Product, pid)
+        if product.commune is not None and product.commune.valid_to is not None:
+            # Its commune ended and was split: nobody can act until the city confirms the new commune.
+            yield Reminder(
+                key=f"overdue:{pid}:{event_id}",
+                users=users_in_scope(product, [Role.CITY_STAFF]),
+                title=_("Overdue: %(name)s", name=product.name),
+                body=_("This dossier has waited past its deadline (%(due)s); its commune no longer exists. "
+                       "Confirm its new commune so the new commune can act on it.", due=due.strftime("%d/%m/%Y")),
+                url="/staff/units/relocations",
+            )
+            continue
         roles = [role for role, _t in workflow.waiting_for(product)]
         yield Reminder(
             key=f"overdue:{pid}:{event_id}",
@@ -191,8 +205,9 @@ def score_sheets_due(today: dt.date) -> Iterable[Reminder]:
     """Council score sheets still draft (not submitted, not recused) in open rounds whose end date
     (``ends_on``) is within the rule set's ``sheet_reminder_days`` or past.
 
-    The member is told once per sheet and date (``sheet-due:<sheet>:<ends_on>``); once the date
-    has passed they are told again (``sheet-overdue:…``), and the round's organisers (officers and
+    Each member is told once per round and date, listing their sheets
+    (``sheet-due:<round>:<member>:<ends_on>``); once the date has passed they are told again
+    (``sheet-overdue:…``), and the round's organisers (officers and
     approvers of its unit) and its chair get one notice per round and date listing what is missing
     (``round-sheets-overdue:<round>:<ends_on>``). Moving the round's date gives new keys.
     """
@@ -221,18 +236,23 @@ def score_sheets_due(today: dt.date) -> Iterable[Reminder]:
             continue
         date = round_.ends_on.strftime("%d/%m/%Y")
         kind = "sheet-overdue" if passed else "sheet-due"
+        by_member: dict[int, list] = {}
         for sheet in sheets:
-            product = sheet.round_product.product
+            by_member.setdefault(sheet.member_id, []).append(sheet)
+        for member_sheets in by_member.values():
+            names = ", ".join(s.round_product.product.name for s in member_sheets)
+            first = member_sheets[0]
             yield Reminder(
-                key=f"{kind}:{sheet.id}:{round_.ends_on.isoformat()}",
-                users=[sheet.member],
-                title=(_("Score sheet overdue: %(name)s", name=product.name) if passed
-                       else _("Score sheet due by %(date)s: %(name)s", date=date, name=product.name)),
-                body=(_("The round %(round)s ended on %(date)s and your score sheet for %(name)s is not submitted.",
-                        round=round_.name, date=date, name=product.name) if passed
-                      else _("Submit your score sheet for %(name)s in the round %(round)s by %(date)s.",
-                             name=product.name, round=round_.name, date=date)),
-                url=f"/staff/evaluation/rounds/{round_.id}/products/{sheet.round_product_id}/sheet",
+                key=f"{kind}:{round_.id}:{first.member_id}:{round_.ends_on.isoformat()}",
+                users=[first.member],
+                title=(_("Score sheets overdue: %(round)s", round=round_.name) if passed
+                       else _("Score sheets due by %(date)s: %(round)s", date=date, round=round_.name)),
+                body=(_("The round %(round)s ended on %(date)s; your score sheets for these products are not "
+                        "submitted: %(names)s.", round=round_.name, date=date, names=names) if passed
+                      else _("Submit your score sheets in the round %(round)s by %(date)s: %(names)s.",
+                             round=round_.name, date=date, names=names)),
+                url=(f"/staff/evaluation/rounds/{round_.id}/products/{first.round_product_id}/sheet"
+                     if len(member_sheets) == 1 else "/staff/queue"),
             )
         if passed:
             chair = round_.chair
@@ -283,6 +303,15 @@ def collect(today: dt.date | None = None) -> RunReport:
     return report
 
 
+def _absolute(url: str | None) -> str:
+    """``url`` as a link an e-mail client can open: prefixed with ``PUBLIC_BASE_URL`` (e.g.
+    ``https://ocop.hanoi.gov.vn``) when it is set and ``url`` is a path; else unchanged."""
+    from flask import current_app
+
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    return f"{base}{url}" if url and base and url.startswith("/") else (url or "")
+
+
 def _store(reminder: Reminder, given: set, report: RunReport) -> None:
     """Add a notification (and an outbox e-mail if the user has an address) for each of the
     reminder's users whose ``(user id, key)`` is not in ``given``; updates ``given`` and ``report``."""
@@ -296,7 +325,7 @@ def _store(reminder: Reminder, given: set, report: RunReport) -> None:
         if user.email:
             db.session.add(OutboxEmail(key=f"{reminder.key}:{user.id}", to_addr=user.email,
                                        subject=reminder.title[:300],
-                                       body=f"{reminder.body}\n\n{reminder.url}".strip()))
+                                       body=f"{reminder.body}\n\n{_absolute(reminder.url)}".strip()))
             report.emails_queued += 1
 
 

@@ -20,6 +20,7 @@ from ..text import fold
 from ..workflow import Level, Role, Stage, Status
 from ..certificates import reevaluation
 from ..evaluation import history
+from ..units import operations as unit_ops
 from . import operations
 from .forms import ProductFilterForm, ProductForm, TransitionForm
 
@@ -72,9 +73,13 @@ def queue():
     renewals = reevaluation.renewals_waiting(current_user)
     if renewals:
         counts[_("Renewals to confirm")] = len(renewals)
+    relocations = len(unit_ops.waiting_relocations(current_user))
+    if relocations:
+        counts[_("New communes to confirm")] = relocations
     today = clock.today()
     return render("products/queue.html", "products/_queue_rows.html", rows=rows, counts=counts,
                   overdue=deadlines.overdue(products), sheets=sheets, renewals=renewals, today=today,
+                  relocations=relocations,
                   sheets_overdue={s.id for s in sheets if history.sheet_overdue(s, today)})
 
 
@@ -82,10 +87,11 @@ def queue():
 @access(STAFF)
 def queue_count():
     """How many things wait for the user: products with a step open to them, their
-    score sheets still to fill in and the renewals (re-evaluation) they must confirm."""
+    score sheets still to fill in, the renewals (re-evaluation) they must confirm and the split
+    communes' products waiting for their new commune."""
     count = 0 if current_user.role == Role.ADMIN else (
         len(queue_products(current_user)) + len(history.sheets_waiting(current_user))
-        + len(reevaluation.renewals_waiting(current_user)))
+        + len(reevaluation.renewals_waiting(current_user)) + len(unit_ops.waiting_relocations(current_user)))
     return render("products/_queue_count.html", "products/_queue_count.html", queue_count=count)
 
 

@@ -374,8 +374,10 @@ def iter_register(rq: RegisterQuery, batch: int = 1000):
 
 # -- place filter options ----------------------------------------------------------
 def place_options(rq: RegisterQuery) -> dict[str, list[AdminUnit]]:
-    """Cities/provinces, the chosen city's districts and the chosen district's communes,
-    in Vietnamese alphabetical order (at most three statements; bounded by the number of units)."""
+    """Cities/provinces, the chosen city's districts, and the chosen district's communes or, with
+    no district chosen, the communes directly under the chosen city (two-tier local government
+    since 1/7/2025, NQ 1656/NQ-UBTVQH15), in Vietnamese alphabetical order (at most three
+    statements; bounded by the number of units). Ended units stay (their products' history)."""
     from ..models import City, Commune, District
     from ..text import vi_sort_key
 
@@ -385,7 +387,8 @@ def place_options(rq: RegisterQuery) -> dict[str, list[AdminUnit]]:
     return {
         "cities": load(select(City)),
         "districts": load(select(District).where(District.parent_id == rq.city)) if rq.city else [],
-        "communes": load(select(Commune).where(Commune.parent_id == rq.district)) if rq.district else [],
+        "communes": load(select(Commune).where(Commune.parent_id == (rq.district or rq.city)))
+        if rq.district or rq.city else [],
     }
 
 

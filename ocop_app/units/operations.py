@@ -38,7 +38,7 @@ from .. import clock, rules, workflow
 from ..extensions import db
 from ..models import AccountEvent, AdminUnit, City, Commune, District, Producer, Product, Relocation, StageEvent, UnitSuccession, User
 from ..products.operations import Conflict, InvalidInput, place_product, search_text_for
-from ..workflow import Level, Stage, Status
+from ..workflow import Level, Role, Stage, Status
 
 MERGER_2025 = Path(__file__).resolve().parent.parent / "data" / "thach_that_2025_merger.csv"
 
@@ -60,21 +60,62 @@ class MergerReport:
         return text
 
 
+class MergerFileError(ValueError):
+    """A merger file that cannot be applied; the message names the line and the column."""
+
+
+MERGER_COLUMNS = ("old_unit", "old_unit_type", "old_district", "new_commune", "new_commune_type", "new_code",
+                  "whole_or_part", "effective_date", "source_url", "note")
+
+
+def read_merger_file(path: Path) -> list[dict[str, str]]:
+    """The rows of a merger file, checked before anything is written.
+
+    :raises MergerFileError: not UTF-8 CSV, a column missing, an empty name, ``whole_or_part``
+        not ``whole``/``part``, or an ``effective_date`` that is not a YYYY-MM-DD date.
+    """
+    try:
+        with Path(path).open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            missing = [c for c in MERGER_COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise MergerFileError(f"{path}: missing columns: {', '.join(missing)} "
+                                      f"(expected: {', '.join(MERGER_COLUMNS)})")
+            rows = list(reader)
+    except UnicodeDecodeError as exc:
+        raise MergerFileError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+    for line, row in enumerate(rows, start=2):
+        for column in ("old_unit", "old_district", "new_commune"):
+            if not (row.get(column) or "").strip():
+                raise MergerFileError(f"{path}, line {line}: {column} is empty")
+        if (row.get("whole_or_part") or "").strip() not in ("whole", "part"):
+            raise MergerFileError(f"{path}, line {line}: whole_or_part must be 'whole' or 'part', "
+                                  f"not {row.get('whole_or_part')!r}")
+        try:
+            dt.date.fromisoformat((row.get("effective_date") or "").strip())
+        except ValueError as exc:
+            raise MergerFileError(f"{path}, line {line}: effective_date {row.get('effective_date')!r} "
+                                  "is not a date (YYYY-MM-DD)") from exc
+        for column in MERGER_COLUMNS:
+            row[column] = (row.get(column) or "").strip()
+    return rows
+
+
 def load_successions(path: Path = MERGER_2025, report: MergerReport | None = None) -> MergerReport:
     """Record the rows of a merger file and create the new units (idempotent).
 
     Columns: ``old_unit, old_unit_type, old_district, new_commune, new_commune_type,
     new_code, whole_or_part, effective_date, source_url, note``. Old units are looked up
     by name under their district; a row whose old unit is not in the database is skipped
-    (and named in the report). New communes are placed directly under the old district's
+    (and named in the report); a malformed file writes nothing (:class:`MergerFileError`, from
+    :func:`read_merger_file`). New communes are placed directly under the old district's
     city (two-tier local government, no district). Of a split unit's rows, the first is the
     successor the app proposes for its records and accounts: the file lists first the one that
     took the larger part where a source gives it (Tiến Xuân: Yên Xuân, 21.62 of 21.68 km2 and
     all its people, although NQ 1656 names Hòa Lạc's small part first, in khoản 96).
     """
     report = report or MergerReport()
-    with Path(path).open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = read_merger_file(path)
     for row in rows:
         district = db.session.scalars(select(District).where(District.name == row["old_district"].strip())).first()
         old = None
@@ -112,10 +153,12 @@ def _in_flight(product: Product) -> bool:
     return product.stage != Stage.RANKED.value and not Status(product.status).terminal
 
 
-def reroute(product: Product, target: rules.RuleSet, on: dt.date, actor: User | None) -> StageEvent:
+def reroute(product: Product, target: rules.RuleSet, on: dt.date, actor: User | None,
+            left_round: str | None = None) -> StageEvent:
     """Move a product in flight from a three-level to a two-level rule set: district-level
     states become the same states at the city (every district row has a city twin in
-    :data:`ocop_app.workflow.TRANSITIONS`). Logs a ``reroute`` event naming both decisions."""
+    :data:`ocop_app.workflow.TRANSITIONS`). Logs a ``reroute`` event naming both decisions and,
+    when ``left_round`` names the district round it was waiting in, that it left that round."""
     old = product.rule_set
     before = workflow.state_of(product)
     product.rule_set_code = target.code
@@ -123,8 +166,42 @@ def reroute(product: Product, target: rules.RuleSet, on: dt.date, actor: User | 
         product.level = Level.CITY.value
     with force_locale("vi"):  # the audit text is written once, in the app's language
         chains = [" → ".join(str(Level(level).label) for level in r.levels) for r in (old, target)]
-    detail = f"{old.decision} → {target.decision}: {chains[0]} ⇒ {chains[1]} ({on.strftime('%d/%m/%Y')})"
+        detail = f"{old.decision} → {target.decision}: {chains[0]} ⇒ {chains[1]} ({on.strftime('%d/%m/%Y')})"
+        if left_round:
+            detail += ". " + str(_l("It left the round \u201c%(name)s\u201d, which ended without results; "
+                                   "the city's council evaluates it.", name=left_round))
     return _event(product, actor, "reroute", before, detail)
+
+
+def end_rounds(unit: AdminUnit, actor: User | None, source: str,
+               report: MergerReport | None = None) -> dict[int, str]:
+    """End, without results, the open evaluation rounds of a unit that ceases to exist (a district
+    council's rounds when the district level ends on 1/7/2025, NQ 1656/NQ-UBTVQH15), so their
+    products are free for a round of the level that takes them over. Sheets already filled in stay
+    with the ended round, readable; a product taken into a written (re-evaluation) round gets its
+    filed re-evaluation back.
+
+    :returns: ``{product id: name of the round it left}``.
+    """
+    from ..certificates import reevaluation
+    from ..models import EvaluationRound, RoundStatus, SheetEvent
+
+    left: dict[int, str] = {}
+    rounds = db.session.scalars(select(EvaluationRound).where(
+        EvaluationRound.unit_id == unit.id, EvaluationRound.status == RoundStatus.OPEN.value)).all()
+    if report is not None and rounds:
+        report.add("rounds ended", len(rounds))
+    for round_ in rounds:
+        round_.status = RoundStatus.ENDED.value
+        round_.closed_at = clock.now()
+        round_.closed_by_id = actor.id if actor else None
+        db.session.add(SheetEvent(round_id=round_.id, actor_id=actor.id if actor else None, action="end",
+                                  reason=source, at=clock.now()))
+        for entry in round_.products:
+            if round_.written:
+                reevaluation.leave_round(round_, entry.product)
+            left[entry.product_id] = round_.name
+    return left
 
 
 def _event(product: Product, actor: User | None, action: str, before, detail: str) -> StageEvent:
@@ -185,10 +262,13 @@ def apply_successions(actor: User | None = None, report: MergerReport | None = N
                  if db.session.get(AdminUnit, old).parent_id == district.id)
         district.valid_to = on - dt.timedelta(days=1)
         report.add("districts ended")
+        rows_here = [r for old, rows in by_old.items() for r in rows
+                     if db.session.get(AdminUnit, old).parent_id == district.id]
+        left = end_rounds(district, actor, legal_citation(rows_here[0]), report)
         target = rules.two_level_successor(on)
         for product in db.session.scalars(select(Product).where(Product.district_id == district.id)).all():
             if _in_flight(product) and product.rule_set.has_district:
-                reroute(product, target, on, actor)
+                reroute(product, target, on, actor, left_round=left.get(product.id))
                 report.add("products re-routed")
     # 2. Communes: whole → move; split → confirmation list.
     for old_id, rows in by_old.items():
@@ -235,6 +315,21 @@ def _open_account_reviews(actor: User | None, report: MergerReport) -> None:
         report.add("accounts to review", opened)
 
 
+def waiting_relocations(user: User) -> list[Relocation]:
+    """The split communes' products still waiting for a person to confirm their new commune, that
+    ``user`` confirms: all of them for the administrator, those of the user's city/province for its
+    OCOP officers (city staff), none for anyone else. Oldest unit first."""
+    role = Role(user.role)
+    if role not in (Role.ADMIN, Role.CITY_STAFF):
+        return []
+    pending = db.session.scalars(
+        select(Relocation).where(Relocation.decided_at.is_(None), Relocation.subject_type == "product")
+        .order_by(Relocation.old_unit_id, Relocation.id)).all()
+    if role is Role.ADMIN:
+        return list(pending)
+    return [r for r in pending if (city := r.old_unit.ancestor(Level.CITY)) is not None and city.id == user.unit_id]
+
+
 def candidates(relocation: Relocation) -> list[AdminUnit]:
     """The successors a split unit's record may go to (those the resolution names)."""
     return list(db.session.scalars(
@@ -264,7 +359,8 @@ def already_confirmed(relocation: Relocation) -> Conflict:
 
 def confirm(relocation: Relocation, unit_id: int | None, actor: User) -> None:
     """A person picks the new unit of one record of a split unit; the record moves now
-    (a product with its producer, if the producer is still in the old unit) and the
+    (a product with its producer, if the producer is still in the old unit, and the producer's
+    other products waiting on the list are then proposed for the same commune) and the
     product's timeline says who confirmed it.
 
     :raises Conflict: someone already confirmed it (checked first, then compare-and-set on
@@ -290,6 +386,12 @@ def confirm(relocation: Relocation, unit_id: int | None, actor: User) -> None:
         _move_product(subject, new, actor, str(source))
         if subject.producer.unit_id == relocation.old_unit_id:
             subject.producer.unit = new
+            # The producer's other records still waiting are now proposed where the producer went.
+            siblings = select(Product.id).where(Product.producer_id == subject.producer_id, Product.id != subject.id)
+            db.session.execute(
+                update(Relocation).where(Relocation.subject_type == "product", Relocation.subject_id.in_(siblings),
+                                         Relocation.decided_at.is_(None))
+                .values(proposed_unit_id=new.id).execution_options(synchronize_session=False))
     else:
         subject.unit = new
     db.session.flush()

@@ -31,15 +31,8 @@ def _in_scope(relocation: Relocation) -> bool:
 
 
 def _rows(errors: dict | None = None):
-    pending = db.session.scalars(
-        select(Relocation).where(Relocation.decided_at.is_(None), Relocation.subject_type == "product")
-        .order_by(Relocation.old_unit_id, Relocation.id)
-    ).all()
-    rows = []
-    for r in pending:
-        if _in_scope(r):
-            rows.append((r, operations.subject_of(r), operations.candidates(r), (errors or {}).get(r.id)))
-    return rows
+    return [(r, operations.subject_of(r), operations.candidates(r), (errors or {}).get(r.id))
+            for r in operations.waiting_relocations(current_user)]
 
 
 def _page(errors=None, status=200):
