@@ -123,6 +123,17 @@ def reminders_run(today: str | None) -> None:
     click.echo(f"Reminders: {reminders.run(day)}")
 
 
+@reminders_cli.command("outbox")
+def reminders_outbox() -> None:
+    """List the e-mails not sent yet (most tried first) with their last error; also at /admin/outbox."""
+    from .notifications import mailer
+
+    rows = mailer.waiting()
+    for m in rows:
+        click.echo(f"{m.id}\t{m.to_addr}\t{m.attempts} attempt(s)\t{m.subject}\t{m.last_error or '-'}")
+    click.echo(f"{len(rows)} e-mail(s) waiting.")
+
+
 units_cli = AppGroup("units", help="Administrative units and their changes.")
 
 

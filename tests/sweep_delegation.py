@@ -1,8 +1,8 @@
 """Route sweep declarations for delegations (ủy quyền).
 
 In scope: a delegation the acting approver made. Out of scope, the nearest one they must
-not touch: a delegation naming *them* as the substitute (listed on their page) but made by
-a colleague approver of the same unit. See ``tests/routesweep.py``.
+not touch: a delegation made by a colleague approver of the same unit (an approver cannot be
+named substitute for their own role, so it names an officer). See ``tests/routesweep.py``.
 """
 
 from __future__ import annotations
@@ -46,5 +46,5 @@ def _delegation_id(ctx):
     if ctx.role not in operations.APPROVER_ROLES:  # refused before the delegation is looked at
         return _delegate(ctx.make_user(Role.COMMUNE_APPROVER), ctx.make_user(Role.COMMUNE_STAFF)).id, None
     mine = _delegate(ctx.user, _colleague(ctx))
-    theirs = _delegate(ctx.make_user(ctx.role), ctx.user)  # a colleague approver names *me* as substitute
+    theirs = _delegate(ctx.make_user(ctx.role), _colleague(ctx))  # a colleague approver's delegation
     return mine.id, theirs.id

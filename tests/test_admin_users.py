@@ -456,3 +456,33 @@ def test_creating_an_account_on_a_phone(live_server, browser, admin, make_user, 
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     assert _axe(page) == []
     context.close()
+
+
+def test_the_outbox_shows_what_is_not_sent_and_a_new_address_takes_the_waiting_mail(
+        admin_client, make_user, new_client):
+    """Tester report (session 5): an e-mail the server kept refusing was retried for ever where nobody
+    could see it, and correcting the user's address did not help the messages already waiting."""
+    from ocop_app.models import OutboxEmail
+
+    officer = make_user(Role.COMMUNE_STAFF)
+    officer.email = "sai@thachxa.gov"
+    db.session.add_all([
+        OutboxEmail(key=f"cert-expiry:1:2026-11-15:{officer.id}", to_addr="sai@thachxa.gov",
+                    subject="Giấy chứng nhận sắp hết hạn: Chè lam", body="…", attempts=3,
+                    last_error="SMTPRecipientsRefused: 550 no such user"),
+        OutboxEmail(key="cert-expiry:1:2026-11-15:999", to_addr="khac@example.vn", subject="Khác", body="…",
+                    sent_at=dt.datetime(2026, 11, 15, tzinfo=dt.timezone.utc))])
+    db.session.commit()
+    page = admin_client.get("/admin/outbox").get_data(as_text=True)
+    assert "Hộp thư đi" in page and "sai@thachxa.gov" in page and "550 no such user" in page
+    assert "khac@example.vn" not in page  # sent
+    staff = new_client()
+    staff.login(make_user(Role.CITY_STAFF))
+    assert staff.get("/admin/outbox").status_code == 403
+
+    assert admin_client.post(f"/admin/users/{officer.id}/edit",
+                             _edit_data(officer, email="dung@thachxa.gov.vn")).status_code == 303
+    db.session.rollback()
+    waiting = db.session.query(OutboxEmail).filter(OutboxEmail.sent_at.is_(None)).one()
+    assert waiting.to_addr == "dung@thachxa.gov.vn"
+    db.session.rollback()

@@ -414,3 +414,69 @@ def test_the_city_officers_queue_lists_the_split_communes_records_to_confirm(
     assert "1 sản phẩm của xã bị chia tách đang chờ bạn xác nhận xã mới." in page
     assert 'href="/staff/units/relocations"' in page
     assert re.search(r"\b1\b", city.get("/staff/queue/count").get_data(as_text=True))
+
+
+def test_the_city_reads_its_districts_rounds_and_plans_but_does_not_act_on_them(
+        app, units, make_user, make_product, new_client):
+    """Tester report (session 5): once the district ended, only the administrator and the district's frozen
+    accounts could open its rounds' minutes and its plans; the city, which took over, got 404."""
+    from evaluation_support import choose_for_total, close_round, criteria_for, setup_round, submit
+    from ocop_app.models import Plan
+
+    product = make_product(Stage.UPGRADED, Status.APPROVED, Level.DISTRICT, name="Miến dong Thạch Xá")
+    round_id, (entry_id,), _org, people = setup_round(make_user, new_client, [product], n_members=2)
+    choices = choose_for_total(criteria_for(entry_id), 72)
+    for _user, c in people:
+        assert submit(c, round_id, entry_id, choices).status_code in (200, 303)
+    assert close_round(people[0][1], round_id).status_code == 303
+    plan = Plan(unit_id=units["thach_that"].id, number="07/KH-UBND", title="Kế hoạch OCOP Thạch Thất 2025",
+                issued_on=dt.date(2025, 1, 20), year_from=2025, year_to=2025)
+    db.session.add(plan)
+    db.session.commit()
+    plan_id = plan.id
+    _merge(app)
+
+    city = new_client()
+    city.login(make_user(Role.CITY_STAFF, "hanoi"))
+    assert f"/staff/evaluation/rounds/{round_id}" in city.get("/staff/evaluation/").get_data(as_text=True)
+    assert city.get(f"/staff/evaluation/rounds/{round_id}/minutes").status_code == 200
+    assert city.get(f"/staff/evaluation/rounds/{round_id}/export.xlsx").status_code == 200
+    assert city.post(f"/staff/evaluation/rounds/{round_id}/products",
+                     {"product_id": str(product.id)}).status_code == 403
+    page = city.get(f"/staff/plans/{plan_id}")
+    assert page.status_code == 200 and "Sửa kế hoạch" not in page.get_data(as_text=True)
+    assert city.get(f"/staff/plans/{plan_id}/edit").status_code == 404
+    elsewhere = new_client()
+    elsewhere.login(make_user(Role.CITY_STAFF, "lam_dong"))
+    assert elsewhere.get(f"/staff/evaluation/rounds/{round_id}").status_code == 404
+    assert elsewhere.get(f"/staff/plans/{plan_id}").status_code == 404
+
+
+def test_a_split_communes_official_is_not_told_its_products_have_moved(app, units, thach_hoa, make_user, new_client):
+    """Tester report (session 5): the notice told Thạch Hòa's officials their products belonged to the
+    successors while they were still waiting for the city to confirm each one."""
+    official = make_user(Role.COMMUNE_STAFF, "thach_xa")
+    official.unit_id = thach_hoa.id
+    moved = make_user(Role.COMMUNE_STAFF, "thach_xa")
+    db.session.commit()
+    _merge(app)
+    c = new_client()
+    c.login(official)
+    notice = re.search(r'<p class="notice notice-unit-ended".*?</p>', c.get("/staff/queue").get_data(as_text=True),
+                       re.S).group(0)
+    assert "được chia cho một số đơn vị mới" in notice and "thành phố xác nhận" in notice
+    other = new_client()
+    other.login(moved)
+    assert "notice-unit-ended" not in other.get("/staff/queue").get_data(as_text=True)  # moved with its commune
+
+
+def test_the_staff_commune_filter_marks_ended_communes(app, units, thach_hoa, make_user, new_client):
+    """Tester report (session 5): after the merger the list showed two identical names, the ended
+    commune and the new one (e.g. Hạ Bằng), with nothing to tell them apart."""
+    _merge(app)
+    city = new_client()
+    city.login(make_user(Role.CITY_STAFF))
+    select = re.search(r'<select[^>]*name="commune".*?</select>', city.get("/staff/products").get_data(as_text=True),
+                       re.S).group(0)
+    assert ">Thạch Xá (đến 30/06/2025)<" in select and ">Tây Phương<" in select
+    assert select.index(">Tây Phương<") < select.index(">Thạch Xá (đến 30/06/2025)<")

@@ -224,6 +224,10 @@ def edit_account(user: User, *, full_name: str, email: str | None, role: str, un
     user.full_name, user.email, user.role, user.unit_id = full_name, email, chosen.value, new_unit_id
     if moves:
         user.session_epoch += 1  # ends the account's sessions at their next request
+    if "email" in changed:
+        from ..notifications import mailer
+
+        mailer.readdress(user, old["email"])
     _log(user, actor, "edit", from_unit_id=old["unit"], to_unit_id=new_unit_id, from_role=old["role"],
          to_role=chosen.value, detail=",".join(changed))
     db.session.flush()

@@ -27,6 +27,16 @@ def users():
     return render("admin/users.html", users=accounts.all_accounts())
 
 
+@bp.get("/outbox")
+@access(roles(Role.ADMIN))
+def outbox():
+    """E-mails the daily job has not managed to send (each stays until sent), with the last error."""
+    from ..notifications import mailer
+
+    return render("admin/outbox.html", rows=mailer.waiting(),
+                  mail_server=current_app.config.get("MAIL_SERVER"))
+
+
 def _set_active(user_id: int, active: bool):
     form = ActionForm()
     if not form.validate():

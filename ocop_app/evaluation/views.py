@@ -7,12 +7,12 @@ import io
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from .. import rules
 from ..extensions import db
 from ..forms import STALE_PAGE, stale_version
-from ..models import (CouncilMember, Disqualification, EvaluationRound, Product, Reevaluation, RoundProduct,
+from ..models import (AdminUnit, CouncilMember, Disqualification, EvaluationRound, Product, Reevaluation, RoundProduct,
                       ScoreSheet, SheetStatus, User)
 from ..permissions import access, roles
 from ..products.operations import Conflict, InvalidInput, local_today
@@ -36,7 +36,14 @@ COUNCIL = roles(Role.DISTRICT_COUNCIL, Role.CITY_COUNCIL)
 
 
 def _in_scope(round_: EvaluationRound, user) -> bool:
-    return Role(user.role) is Role.ADMIN or (user.unit_id == round_.unit_id and Role(user.role).level == Level(round_.level))
+    """The admin sees every round; others the rounds of the unit they serve at their level and, at
+    a city/province, its districts' rounds too (read-only: steps need the round's level's roles),
+    so the district councils' records stay at hand after the district level ended."""
+    role = Role(user.role)
+    if role is Role.ADMIN or (user.unit_id == round_.unit_id and role.level == Level(round_.level)):
+        return True
+    return (role.level is Level.CITY and round_.level == Level.DISTRICT.value
+            and round_.unit is not None and round_.unit.parent_id == user.unit_id)
 
 
 def get_round_or_404(round_id: int) -> EvaluationRound:
@@ -81,9 +88,13 @@ def _require_organiser(round_: EvaluationRound) -> None:
 @access(VIEWERS)
 def index():
     stmt = select(EvaluationRound).order_by(EvaluationRound.starts_on.desc(), EvaluationRound.id.desc())
-    if Role(current_user.role) is not Role.ADMIN:
-        stmt = stmt.where(EvaluationRound.unit_id == current_user.unit_id,
-                          EvaluationRound.level == Role(current_user.role).level.value)
+    role = Role(current_user.role)
+    if role is not Role.ADMIN:
+        own = and_(EvaluationRound.unit_id == current_user.unit_id, EvaluationRound.level == role.level.value)
+        if role.level is Level.CITY:  # and its districts' rounds (see _in_scope)
+            own = or_(own, and_(EvaluationRound.level == Level.DISTRICT.value, EvaluationRound.unit_id.in_(
+                select(AdminUnit.id).where(AdminUnit.parent_id == current_user.unit_id))))
+        stmt = stmt.where(own)
     rounds = db.session.scalars(stmt).all()
     todo = history.sheets_waiting(current_user)
     can_create = Role(current_user.role).level in ops.ORGANISER_ROLES and ops.is_organiser(

@@ -139,3 +139,28 @@ def send_pending(limit: int = 500) -> tuple[int, int]:
         except (OSError, smtplib.SMTPException):
             pass
     return sent, len(pending_ids) - sent
+
+
+def readdress(user, old_address: str | None) -> int:
+    """Send the user's messages still waiting in the outbox to their new address (``user.email``),
+    or drop them from sending if the address was removed (they stay listed, with that reason).
+    Outbox keys end with ``:<user id>`` (:func:`ocop_app.notifications.reminders._store`).
+    Returns how many messages changed. Flushes; the caller commits."""
+    if not old_address:
+        return 0
+    rows = db.session.scalars(select(OutboxEmail).where(
+        OutboxEmail.sent_at.is_(None), OutboxEmail.to_addr == old_address,
+        OutboxEmail.key.like(f"%:{user.id}"))).all()
+    for row in rows:
+        if user.email:
+            row.to_addr = user.email
+        else:
+            row.sent_at, row.last_error = clock.now(), "not sent: the address was removed from the account"
+    db.session.flush()
+    return len(rows)
+
+
+def waiting(limit: int = 200) -> list[OutboxEmail]:
+    """Messages not sent yet, the most tried first (what an administrator should look at)."""
+    return list(db.session.scalars(select(OutboxEmail).where(OutboxEmail.sent_at.is_(None))
+                                   .order_by(OutboxEmail.attempts.desc(), OutboxEmail.id).limit(limit)))

@@ -7,7 +7,7 @@ import datetime as dt
 from flask import Blueprint, abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from ..extensions import db
 from ..models import AdminUnit, Plan, PlanMetric
@@ -24,19 +24,31 @@ PLANNERS = (Role.DISTRICT_STAFF, Role.DISTRICT_APPROVER, Role.CITY_STAFF, Role.C
 VIEWERS = PLANNERS + (Role.DISTRICT_COUNCIL, Role.CITY_COUNCIL, Role.ADMIN)
 
 
-def visible_plans():
-    """Plans the user may see: those of the unit they serve (all of them for the admin)."""
+def visible_plans(for_edit: bool = False):
+    """Plans the user may see: those of the unit they serve (all of them for the admin) and, for a
+    city/province's users, the plans of its districts too (the city took over their duties when the
+    district level ended, NQ 1656/NQ-UBTVQH15). ``for_edit``: only the user's own unit's."""
+    from ..models import District
+
     stmt = select(Plan).order_by(Plan.issued_on.desc(), Plan.id.desc())
     if current_user.role != Role.ADMIN:
-        stmt = stmt.where(Plan.unit_id == current_user.unit_id)
+        own = Plan.unit_id == current_user.unit_id
+        if not for_edit and Role(current_user.role).level is Level.CITY:
+            own = or_(own, Plan.unit_id.in_(select(District.id).where(District.parent_id == current_user.unit_id)))
+        stmt = stmt.where(own)
     return stmt
 
 
-def get_plan_or_404(plan_id: int) -> Plan:
-    plan = db.session.scalars(visible_plans().where(Plan.id == plan_id)).first()
+def get_plan_or_404(plan_id: int, for_edit: bool = False) -> Plan:
+    plan = db.session.scalars(visible_plans(for_edit).where(Plan.id == plan_id)).first()
     if plan is None:
         abort(404)
     return plan
+
+
+def may_edit(plan: Plan) -> bool:
+    """Whether the current user edits ``plan``: a planner of the unit that issued it."""
+    return current_user.role in PLANNERS and plan.unit_id == current_user.unit_id
 
 
 @bp.get("/")
@@ -65,7 +77,7 @@ def plan_new():
 @bp.route("/<int:plan_id>/edit", methods=["GET", "POST"])
 @access(roles(*PLANNERS))
 def plan_edit(plan_id: int):
-    plan = get_plan_or_404(plan_id)
+    plan = get_plan_or_404(plan_id, for_edit=True)
     form = PlanForm(obj=plan if request.method == "GET" else None)
     if request.method == "GET":
         for target in plan.targets:
@@ -94,5 +106,5 @@ def plan_detail(plan_id: int):
                                      actual=r.actual if r.actual is not None else "—", target=r.target.value))
         for r in rows
     }
-    return render("plans/detail.html", plan=plan, rows=rows, communes=communes, bars=bars,
+    return render("plans/detail.html", plan=plan, rows=rows, communes=communes, bars=bars, may_edit=may_edit(plan),
                   PlanMetric=PlanMetric, Level=Level, AdminUnit=AdminUnit)

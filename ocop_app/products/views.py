@@ -129,7 +129,11 @@ def filtered_products(args, user):
     form.stage.choices = [("", _l("All stages"))] + [(s.value, s.label) for s in Stage]
     form.status.choices = [("", _l("All statuses"))] + [(s.value, s.label) for s in Status]
     communes = communes_in_scope(user)
-    form.commune.choices = [("", _l("All communes"))] + [(str(c.id), c.name) for c in communes]
+    # Communes in being first; ended ones (their products' history) after, marked with their last day.
+    form.commune.choices = [("", _l("All communes"))] + [
+        (str(c.id), c.name if c.valid_to is None
+         else f"{c.name} ({_('existed until %(date)s', date=c.valid_to.strftime('%d/%m/%Y'))})")
+        for c in sorted(communes, key=lambda c: c.valid_to is not None)]
     form.branch.choices = [("", _l("All product groups"))] + [
         (code, label) for code, (_num, label) in catalog.BRANCHES.items()
     ]

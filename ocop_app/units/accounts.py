@@ -141,6 +141,20 @@ def open_reviews(actor: User | None = None) -> int:
     return opened
 
 
+def already_decided(review: AccountReview) -> Conflict:
+    """The 409 for an account someone has decided: who, when (dd/mm/yyyy, Vietnam) and what, so a
+    second administrator (or a double click) knows nothing more is needed."""
+    who = review.decided_by.full_name if review.decided_by else "?"
+    day = clock.local_date(review.decided_at).strftime("%d/%m/%Y") if review.decided_at else "?"
+    if review.decision == MOVE and review.chosen_unit is not None:
+        outcome = _l("moved to %(unit)s as %(role)s", unit=review.chosen_unit.display_name,
+                     role=Role(review.chosen_role).label)
+    else:
+        outcome = _l("deactivated")
+    return Conflict(_l("This account was already decided by %(name)s on %(date)s: %(outcome)s. Nothing was "
+                       "applied; the current list is shown.", name=who, date=day, outcome=outcome))
+
+
 def decide(review: AccountReview, action: str, unit_id: int | None, role: str | None, actor: User) -> None:
     """Apply a person's decision on one account, at once.
 
@@ -151,7 +165,8 @@ def decide(review: AccountReview, action: str, unit_id: int | None, role: str | 
 
     :raises InvalidInput: unknown action, a unit not among the successors, or a role not of the
         unit's level (``{"action"|"unit"|"role": message}``).
-    :raises Conflict: someone decided this review first (compare-and-set on ``decided_at``).
+    :raises Conflict: someone decided this review first (compare-and-set on ``decided_at``):
+        :func:`already_decided`.
     """
     if action not in ACTIONS:
         raise InvalidInput({"action": _l("Choose to move the account or to deactivate it.")})
@@ -175,8 +190,8 @@ def decide(review: AccountReview, action: str, unit_id: int | None, role: str | 
                 chosen_role=chosen_role.value if chosen_role else None, decided_by_id=actor.id, decided_at=now)
         .execution_options(synchronize_session=False))
     if taken.rowcount != 1:
-        raise Conflict(_l("Someone else decided on this account in the meantime. Nothing was applied; "
-                          "the current list is shown."))
+        db.session.refresh(review)
+        raise already_decided(review)
     db.session.refresh(review)
     old_unit, old_role = user.unit, user.role
     if action == MOVE:
