@@ -3,7 +3,8 @@
 Usage: ``.venv/bin/python bench/bench_rules.py [N]`` — loads the demo data into a temporary SQLite
 database, adds N ranked products with certificates signed over the last four years and N dossiers
 awaiting at the commune under QĐ 26/2026, then times one ``reminders collect`` for a day in the
-re-evaluation season, a second (idempotent) run, and the public register's first page.
+re-evaluation season, a second (idempotent) run, the public register's first page, sending 500
+queued e-mails through a local SMTP server (aiosmtpd), and applying the 2025 merger.
 """
 
 from __future__ import annotations
@@ -57,14 +58,65 @@ def main(n: int) -> None:
             start = time.perf_counter()
             report = reminders.collect(dt.date(2026, 12, 20))
             print(f"reminders collect, {label}: {time.perf_counter() - start:.2f} s — {report}")
-        from ocop_app.public.views import paginate, recognised_products
+        from ocop_app.public import register
 
         app.config["OCOP_TODAY"] = dt.date(2026, 12, 20)
         with app.test_request_context("/"):
             start = time.perf_counter()
             for _ in range(20):
-                items, total, *_rest = paginate(recognised_products(), {})
-            print(f"public register page 1 ({total} valid): {(time.perf_counter() - start) / 20 * 1000:.1f} ms")
+                page = register.fetch_page(register.parse_query({}))
+            print(f"public register page 1 ({page.total} listed): {(time.perf_counter() - start) / 20 * 1000:.1f} ms")
+        bench_outbox(app, 500)
+        bench_merger()
+
+
+def bench_outbox(app, count: int) -> None:
+    """Send ``count`` queued e-mails through a local SMTP server (aiosmtpd, in a thread)."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    from ocop_app.models import OutboxEmail
+    from ocop_app.notifications import mailer
+
+    class Sink:
+        received = 0
+
+        async def handle_DATA(self, server, session, envelope):
+            Sink.received += 1
+            return "250 OK"
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    controller = Controller(Sink(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        for i in range(count):
+            db.session.add(OutboxEmail(key=f"bench:{i}", to_addr=f"user{i}@example.vn", subject=f"Nhắc việc {i}",
+                                       body="Hồ sơ đã quá hạn.\n\nhttps://ocop.example/staff/queue"))
+        db.session.commit()
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+        start = time.perf_counter()
+        sent, left = mailer.send_pending(limit=count)
+        took = time.perf_counter() - start
+        print(f"outbox: {sent} sent, {left} left in {took:.2f} s ({took / max(sent, 1) * 1000:.1f} ms per e-mail; "
+              f"server got {Sink.received})")
+    finally:
+        controller.stop()
+
+
+def bench_merger() -> None:
+    """Apply the 2025 Thạch Thất merger (NQ 1656) to the database as it stands."""
+    from ocop_app.units import operations
+
+    before = db.session.query(StageEvent).count()
+    start = time.perf_counter()
+    report = operations.load_successions()
+    operations.apply_successions(None, report)
+    db.session.commit()
+    took = time.perf_counter() - start
+    print(f"units apply-merger: {took:.2f} s — {report}; {db.session.query(StageEvent).count() - before} events")
 
 
 if __name__ == "__main__":

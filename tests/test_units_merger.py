@@ -300,7 +300,7 @@ def test_a_district_round_open_when_the_district_ends_ends_and_its_products_go_t
     assert round_status(round_id) == "ended"
 
     # The city's council takes the product into a round of its own.
-    city_org, _city_people = new_client(), None
+    city_org = new_client()
     city_org.login(make_user(Role.CITY_STAFF, "hanoi"))
     from evaluation_support import make_round
 
