@@ -72,6 +72,9 @@ class DefaultConfig:
     MAIL_PASSWORD = None
     MAIL_FROM = "ocop@localhost"
     MAIL_TIMEOUT = 10
+    #: The app's public address (e.g. ``https://ocop.hanoi.gov.vn``) for QR codes and links in e-mails;
+    #: None = links relative to the request (QR codes) or bare paths (e-mails).
+    PUBLIC_BASE_URL = None
 
 
 class SettingError(RuntimeError):
@@ -82,7 +85,7 @@ class SettingError(RuntimeError):
 #: ``instance/config.py``; the value is parsed by the type of the default in :class:`DefaultConfig`.
 ENV_SETTINGS = ("SECRET_KEY", "REDIS_URL", "RATELIMIT_STORAGE_URI", "UPLOAD_FOLDER", "OCOP_HTTPS",
                 "PROXY_FIX_HOPS", "OCOP_RULE_SET", "OCOP_TODAY", "MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS",
-                "MAIL_USE_SSL", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_FROM", "MAIL_TIMEOUT")
+                "MAIL_USE_SSL", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_FROM", "MAIL_TIMEOUT", "PUBLIC_BASE_URL")
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 

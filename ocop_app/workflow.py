@@ -719,6 +719,15 @@ def round_step(product: "Product", outcome: str) -> Transition:
     raise TransitionDenied(_l("This step is not open in the product's current state."))
 
 
+def takes_round(product: "Product", level: Level) -> bool:
+    """Whether a round at ``level`` can take ``product`` now: a ``round_result`` step at that level
+    starts from the product's state in its own chain (see :func:`round_step`). A product the city
+    council already scored under the two-level chain (evaluated, awaiting the approver) is not
+    taken again: its state is a round's entry only in the three-level chain."""
+    return any("round_result" in t.effects and t.level is level
+               for t in transitions_from(*state_of(product), chain_of(product)))
+
+
 def round_entry_states(level: Level) -> set[tuple[Stage, Status, Level]]:
     """States from which a round at ``level`` can take a product: the source states of the
     ``round_result`` steps at that level, in every chain."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
+
 from conftest import snapshot
 from ocop_app.extensions import db
 from ocop_app.models import Delegation, Product, StageEvent
@@ -146,9 +148,19 @@ def test_a_second_approver_or_an_overlapping_period_is_refused_with_what_to_do(a
     officer, officer2 = make_user(Role.DISTRICT_STAFF), make_user(Role.DISTRICT_STAFF)
     boss = new_client()
     boss.login(boss_user)
+    form = boss.get("/staff/delegations").get_data(as_text=True)
+    assert f'value="{officer.id}"' in form and f'value="{fellow.id}"' not in form  # not even offered
     r = boss.post("/staff/delegations", {"substitute": str(fellow.id), "starts_on": "20/06/2026",
                                          "ends_on": "30/06/2026"})
-    assert r.status_code == 422 and "không cần ủy quyền" in r.get_data(as_text=True)
+    assert r.status_code == 422
+    from ocop_app.delegation import operations
+    from ocop_app.products.operations import InvalidInput
+
+    with pytest.raises(InvalidInput) as refused:  # and refused by the rule itself, whatever the form offers
+        operations.create(boss_user, fellow, dt.date(2026, 6, 20), dt.date(2026, 6, 30))
+    assert "không cần ủy quyền" in str(refused.value.errors["substitute"]) or "no delegation" in str(
+        refused.value.errors["substitute"])
+    db.session.rollback()
     assert boss.post("/staff/delegations", {"substitute": str(officer.id), "starts_on": "20/06/2026",
                                             "ends_on": "30/06/2026"}).status_code == 303
     r = boss.post("/staff/delegations", {"substitute": str(officer2.id), "starts_on": "25/06/2026",

@@ -535,6 +535,18 @@ def test_a_certificate_revoked_while_its_renewal_waits_cannot_be_renewed(app, wr
     assert "Căn cứ pháp lý" in revoked or "Điều 8" in revoked
     check = public.get(f"/certificate?no={number}").get_data(as_text=True)
     assert "thu hồi" in check and "01/08/2026" in check
+    # nobody is reminded to finish what the revocation ended; the page says why nothing follows
+    assert "thu hồi trước khi gia hạn được xác nhận" in approver.get(f"/staff/certificates/{cert_id}").get_data(
+        as_text=True)
+    reminders.collect(dt.date(2026, 12, 1))
+    assert _count(Notification, key=f"reevaluation-overdue:{_reevaluation_id(cert_id)}") == 0
+
+
+def _reevaluation_id(cert_id: int) -> int:
+    db.session.rollback()
+    rid = db.session.scalars(db.select(Reevaluation.id).where(Reevaluation.certificate_id == cert_id)).one()
+    db.session.rollback()
+    return rid
 
 
 def test_a_window_open_when_qd26_came_into_force_counts_from_that_day(app, certified, make_user, client):
@@ -564,7 +576,14 @@ def test_a_window_open_when_qd26_came_into_force_counts_from_that_day(app, certi
     r = _file(client, cases["closed"][1])
     page = r.get_data(as_text=True)
     assert r.status_code == 422 and "có hiệu lực từ ngày 22/05/2026" in page and "quy trình đầy đủ" in page
+    page = client.get(f"/staff/certificates/{cases['closed'][1]}").get_data(as_text=True)
+    assert "quy trình đầy đủ" in page  # the page says there is no window, and why
     _on(app, "2026-06-18")
     r = _file(client, cases["central"][1])
     assert r.status_code == 422 and "cấp trung ương" in r.get_data(as_text=True)
     assert _count(Reevaluation) == 1
+    # ★5: the page says so instead of offering a window, and nobody is reminded to file it
+    page = client.get(f"/staff/certificates/{cases['central'][1]}").get_data(as_text=True)
+    assert "cấp trung ương" in page and "Đang trong thời hạn đánh giá lại" not in page
+    reminders.collect(dt.date(2026, 6, 18))
+    assert _count(Notification, key=f"cert-reevaluation:{cases['central'][1]}") == 0

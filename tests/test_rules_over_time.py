@@ -172,3 +172,54 @@ def test_the_district_recognises_only_what_its_rule_set_gives_it(
     else:
         assert (done.stage, done.status, done.level) == ("evaluated", "awaiting", "city")
     db.session.rollback()
+
+
+def test_a_product_the_city_council_has_scored_is_not_offered_to_another_city_round(app, make_user, make_product,
+                                                                                     new_client):
+    """Tester report (session 5): under the two-level chain a product the city council had scored (waiting
+    for the approver) was offered to a second city round, which then could never be closed (403 for a
+    step not open in that state), holding its other products with it."""
+    from evaluation_support import add_member, add_product, choose_for_total, close_round, council, criteria_for, \
+        make_round, submit
+
+    scored = make_product(Stage.UPGRADED, Status.APPROVED, Level.CITY, name="Chè kho Đại Đồng",
+                          rule_set_code="qd26-2026")
+    other = make_product(Stage.UPGRADED, Status.APPROVED, Level.CITY, name="Miến dong Cần Kiệm",
+                         rule_set_code="qd26-2026")
+    org, people = council(make_user, new_client, n_members=2, unit="hanoi", role=Role.CITY_COUNCIL)
+    first = make_round(org, name="Đợt 1/2026", rule_set="qd26-2026")
+    add_member(org, first, people[0][0], "chair")
+    for user, _c in people[1:]:
+        add_member(org, first, user, "member")
+    entry = add_product(org, first, scored)
+    choices = choose_for_total(criteria_for(entry), 72)
+    for _user, c in people:
+        assert submit(c, first, entry, choices).status_code in (200, 303)
+    assert close_round(people[0][1], first).status_code == 303
+    db.session.rollback()
+    assert (db.session.get(Product, scored.id).stage, db.session.get(Product, scored.id).status) == \
+        ("evaluated", "awaiting")
+    db.session.rollback()
+
+    second = make_round(org, name="Đợt 2/2026", rule_set="qd26-2026")
+    page = org.get(f"/staff/evaluation/rounds/{second}").get_data(as_text=True)
+    assert "Miến dong Cần Kiệm" in page and "Chè kho Đại Đồng" not in page
+    r = org.post(f"/staff/evaluation/rounds/{second}/products", {"product_id": str(scored.id)})
+    assert r.status_code == 422
+    add_product(org, second, other)
+
+
+def test_a_round_cannot_start_before_its_decision_nor_end_years_ahead(app, make_user, new_client):
+    """Tester report (session 5): a round under QĐ 26/2026 dated January 2026 (before the decision came
+    into force on 22/05/2026) was accepted, and so were the years 0001 and 9999."""
+    org = new_client()
+    org.login(make_user(Role.CITY_STAFF, "hanoi"))
+    form = {"name": "Đợt đánh giá đầu năm 2026", "starts_on": "01/01/2026", "ends_on": "15/01/2026",
+            "rule_set_code": "qd26-2026"}
+    r = org.post("/staff/evaluation/rounds/new", form)
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and "có hiệu lực từ ngày 22/05/2026" in page and 'value="01/01/2026"' in page
+    r = org.post("/staff/evaluation/rounds/new", {**form, "starts_on": "01/06/2026", "ends_on": "31/12/9999"})
+    assert r.status_code == 422 and "hai năm" in r.get_data(as_text=True)
+    assert org.post("/staff/evaluation/rounds/new", {**form, "starts_on": "01/06/2026",
+                                                     "ends_on": "30/06/2026"}).status_code == 303

@@ -295,6 +295,7 @@ def test_a_district_round_open_when_the_district_ends_ends_and_its_products_go_t
     admin.login(make_user(Role.ADMIN))
     page = admin.get(f"/staff/evaluation/rounds/{round_id}").get_data(as_text=True)
     assert "Đã kết thúc, không có kết quả" in page and "Biên bản" not in page
+    assert "Đã rời đợt, không có kết quả (1/" in page
     assert admin.get(f"/staff/evaluation/rounds/{round_id}/minutes").status_code == 403
     assert chair_client.post(f"/staff/evaluation/rounds/{round_id}/close", {"version": "99"}).status_code in (403, 409)
     assert round_status(round_id) == "ended"
@@ -480,3 +481,15 @@ def test_the_staff_commune_filter_marks_ended_communes(app, units, thach_hoa, ma
                        re.S).group(0)
     assert ">Thạch Xá (đến 30/06/2025)<" in select and ">Tây Phương<" in select
     assert select.index(">Tây Phương<") < select.index(">Thạch Xá (đến 30/06/2025)<")
+
+
+def test_the_staff_commune_filter_is_in_vietnamese_alphabetical_order(app, units, make_user, new_client):
+    """Tester report (session 5): the list was in code-point order ("Chàng Sơn" before "Cần Kiệm")."""
+    for name, slug in (("Chàng Sơn", "changson"), ("Cần Kiệm", "cankiem")):
+        db.session.add(Commune(name=name, unit_type="Xã", slug=slug, parent=units["thach_that"]))
+    db.session.commit()
+    c = new_client()
+    c.login(make_user(Role.DISTRICT_STAFF))
+    select = re.search(r'<select[^>]*name="commune".*?</select>', c.get("/staff/products").get_data(as_text=True),
+                       re.S).group(0)
+    assert select.index(">Cần Kiệm<") < select.index(">Chàng Sơn<")

@@ -55,6 +55,14 @@ def governing_rule_set(certificate: Certificate, day: dt.date) -> rules.RuleSet 
     return None
 
 
+def central(certificate: Certificate, day: dt.date) -> bool:
+    """Whether the certificate's stars are re-evaluated at the central level, outside this software
+    (★5: QĐ 26/2026 Điều 7, the Prime Minister's council), by the rule set governing ``day``."""
+    rule_set = governing_rule_set(certificate, day) or certificate.rule_set
+    level = rule_set.recognising_level(certificate.stars)
+    return level is None or level not in rule_set.levels
+
+
 def latest_for(certificate: Certificate) -> Reevaluation | None:
     """The certificate's most recent re-evaluation, if any."""
     return db.session.scalars(select(Reevaluation).where(Reevaluation.certificate_id == certificate.id)
@@ -77,9 +85,7 @@ def _check_fileable(certificate: Certificate, today: dt.date) -> rules.RuleSet:
     product = certificate.product
     if product.stage != Stage.RANKED.value or product.certificate is None or product.certificate.id != certificate.id:
         raise InvalidInput({"reevaluation": _l("Only the current certificate of a ranked product is re-evaluated.")})
-    stated = governing_rule_set(certificate, today) or certificate.rule_set
-    level = stated.recognising_level(certificate.stars)
-    if level is None or level not in stated.levels:
+    if central(certificate, today):
         raise InvalidInput({"reevaluation": _l("Re-evaluation of %(n)s-star certificates is done by the central "
                                                "level, not in this software.", n=certificate.stars)})
     window = certificate.reevaluation_window()

@@ -25,7 +25,8 @@ def _form(formdata=None) -> DelegationForm:
     form = DelegationForm(formdata=formdata)
     colleagues = db.session.scalars(select(User).where(
         User.unit_id == current_user.unit_id, User.id != current_user.id, User.active.is_(True),
-        User.role != Role.ADMIN.value).order_by(User.full_name)).all() if current_user.unit_id else []
+        User.role.not_in([Role.ADMIN.value, current_user.role])).order_by(User.full_name)).all() \
+        if current_user.unit_id else []  # a fellow approver of the same role needs no delegation
     form.substitute.choices = [(u.id, f"{u.full_name} ({u.username})") for u in colleagues]
     return form
 

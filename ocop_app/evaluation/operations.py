@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .. import rules, workflow
+from .. import clock, rules, workflow
 from ..extensions import db
 from ..certificates import reevaluation
 from ..models import (CouncilMember, CouncilRole, Criterion, CriterionOption, Disqualification,
@@ -70,7 +70,8 @@ def create_round(*, actor: User, name: str, starts_on: dt.date, ends_on: dt.date
     (:func:`ocop_app.certificates.reevaluation.runs_written_rounds`).
 
     :raises TransitionDenied: the actor does not organise rounds at a district or city.
-    :raises InvalidInput: empty name, end before start, unknown rule set or its sheets not loaded,
+    :raises InvalidInput: empty name, end before start, a start before the rule set came into force,
+        an end more than two years ahead, unknown rule set or its sheets not loaded,
         unknown kind, or a written round the rule set does not provide for at this level.
     """
     level = Role(actor.role).level
@@ -87,6 +88,11 @@ def create_round(*, actor: User, name: str, starts_on: dt.date, ends_on: dt.date
         rule_set = None
         errors["rule_set_code"] = _l("Choose a rule set.")
     version = None
+    if rule_set is not None and starts_on and starts_on < rule_set.effective_from:
+        errors["starts_on"] = _l("%(decision)s came into force on %(date)s: a round under it cannot start earlier.",
+                                 decision=rule_set.decision, date=rule_set.effective_from.strftime("%d/%m/%Y"))
+    if ends_on and ends_on > clock.today() + dt.timedelta(days=2 * 366):
+        errors["ends_on"] = _l("A round is planned at most two years ahead.")
     if rule_set is not None:
         if level.value not in rule_set.levels:
             errors["rule_set_code"] = _l("This rule set has no evaluation at this level.")
@@ -172,7 +178,9 @@ def remove_member(round_: EvaluationRound, member: CouncilMember, actor: User) -
 
 
 def eligible_products(round_: EvaluationRound) -> list[Product]:
-    """Products the workflow sent to evaluation at the round's unit and level, not yet in an open round;
+    """Products the workflow sent to evaluation at the round's unit and level (in the product's own
+    chain, :func:`ocop_app.workflow.takes_round`), not yet in an open round nor already scored by
+    the city council;
     for a written round, the ranked products with a filed re-evaluation not yet in a round
     (:func:`ocop_app.certificates.reevaluation.eligible_products`)."""
     if round_.written:
@@ -190,7 +198,10 @@ def eligible_products(round_: EvaluationRound) -> list[Product]:
         .where(Product.stage.in_({s.value for s, _, _ in states}), Product.level == level.value)
         .order_by(Product.name)
     )
-    return [p for p in db.session.scalars(stmt) if (Stage(p.stage), Status(p.status), Level(p.level)) in states]
+    # In its own chain, and at a city not already scored by the city council since the district proposed it.
+    return [p for p in db.session.scalars(stmt)
+            if (Stage(p.stage), Status(p.status), Level(p.level)) in states and workflow.takes_round(p, level)
+            and not (level is Level.CITY and city_result_recorded(p))]
 
 
 def add_product(round_: EvaluationRound, product: Product, actor: User) -> RoundProduct:

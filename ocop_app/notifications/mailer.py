@@ -21,7 +21,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from .. import clock
 from ..extensions import db
@@ -95,7 +95,8 @@ def _record(row_id: int, error: Exception | None) -> None:
 
 
 def send_pending(limit: int = 500) -> tuple[int, int]:
-    """Send up to ``limit`` unsent messages, oldest first; return ``(sent, still_pending)``.
+    """Send up to ``limit`` unsent messages, oldest first; return ``(sent by this run, left unsent
+    in the outbox afterwards)``.
 
     Commits what the caller had open first. Each message is claimed, then sent with no database
     transaction open (on SQLite a slow SMTP server must not lock out the users), then recorded:
@@ -138,7 +139,9 @@ def send_pending(limit: int = 500) -> tuple[int, int]:
             smtp.quit()
         except (OSError, smtplib.SMTPException):
             pass
-    return sent, len(pending_ids) - sent
+    left = db.session.scalar(select(func.count(OutboxEmail.id)).where(OutboxEmail.sent_at.is_(None)))
+    db.session.commit()
+    return sent, left or 0
 
 
 def readdress(user, old_address: str | None) -> int:

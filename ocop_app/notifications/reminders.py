@@ -99,9 +99,11 @@ def certificates_entering_window(today: dt.date) -> Iterable[Reminder]:
     certs = db.session.scalars(select(Certificate).where(
         Certificate.valid_until >= today, Certificate.valid_until <= today + dt.timedelta(days=widest),
         Certificate.revoked_on.is_(None)).options(selectinload(Certificate.product))).all()
+    from ..certificates import reevaluation as reeval_ops
+
     for cert in certs:
-        if not cert.in_reevaluation_window(today):
-            continue
+        if not cert.in_reevaluation_window(today) or reeval_ops.central(cert, today):
+            continue  # outside the window, or ★5: re-evaluated at the central level
         start, end = cert.reevaluation_window()
         product = cert.product
         yield Reminder(
@@ -153,6 +155,8 @@ def reevaluations_overdue(today: dt.date) -> Iterable[Reminder]:
                  Reevaluation.new_certificate_id.is_(None))))
         .options(selectinload(Reevaluation.product), selectinload(Reevaluation.certificate))).all()
     for reevaluation in rows:
+        if reevaluation.certificate.revoked_on is not None:
+            continue  # the revocation ended it: nothing left to finish
         product = reevaluation.product
         roles = list(REEVALUATION_ROLES)
         if reevaluation.awaiting_confirmation:

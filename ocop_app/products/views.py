@@ -16,7 +16,7 @@ from ..forms import STALE_PAGE, stale_version
 from ..models import AdminUnit, Commune, Producer, Product, StageEvent
 from ..permissions import STAFF, WORKFLOW_ROLES, access, get_product_or_404, product_scope, roles
 from ..rendering import is_htmx, redirect_to, render
-from ..text import fold
+from ..text import fold, vi_sort_key
 from ..workflow import Level, Role, Stage, Status
 from ..certificates import reevaluation
 from ..evaluation import history
@@ -133,7 +133,7 @@ def filtered_products(args, user):
     form.commune.choices = [("", _l("All communes"))] + [
         (str(c.id), c.name if c.valid_to is None
          else f"{c.name} ({_('existed until %(date)s', date=c.valid_to.strftime('%d/%m/%Y'))})")
-        for c in sorted(communes, key=lambda c: c.valid_to is not None)]
+        for c in sorted(communes, key=lambda c: (c.valid_to is not None, vi_sort_key(c.name)))]
     form.branch.choices = [("", _l("All product groups"))] + [
         (code, label) for code, (_num, label) in catalog.BRANCHES.items()
     ]

@@ -123,7 +123,8 @@ def load_successions(path: Path = MERGER_2025, report: MergerReport | None = Non
             old = db.session.scalars(select(Commune).where(
                 Commune.name == row["old_unit"].strip(), Commune.parent_id == district.id)).first()
         if old is None:
-            report.skipped.append(f"{row['old_unit_type']} {row['old_unit']}")
+            kind, name = row["old_unit_type"], row["old_unit"]
+            report.skipped.append(name if name.lower().startswith(kind.lower() + " ") else f"{kind} {name}".strip())
             continue
         city = district.parent
         effective = dt.date.fromisoformat(row["effective_date"])
