@@ -299,14 +299,16 @@ def _plan_finished(product: "Product", user: "User"):
     from .dossier.operations import plan_problems
 
     problems = plan_problems(product)
-    return _l("The upgrade plan is not finished: %(items)s.", items="; ".join(problems)) if problems else None
+    return (_l("The upgrade plan is not finished: %(items)s.", items="; ".join(str(p).rstrip(".") for p in problems))
+            if problems else None)
 
 
 def _dossier_complete(product: "Product", user: "User"):
     from .dossier.operations import dossier_problems
 
     problems = dossier_problems(product)
-    return _l("The dossier is not complete: %(items)s.", items="; ".join(problems)) if problems else None
+    return (_l("The dossier is not complete: %(items)s.", items="; ".join(str(p).rstrip(".") for p in problems))
+            if problems else None)
 
 
 PRODUCER_TRAINED = Guard(
@@ -726,6 +728,16 @@ def takes_round(product: "Product", level: Level) -> bool:
     taken again: its state is a round's entry only in the three-level chain."""
     return any("round_result" in t.effects and t.level is level
                for t in transitions_from(*state_of(product), chain_of(product)))
+
+
+def upgrade_plan_roles(product: "Product") -> frozenset[Role]:
+    """The roles that keep ``product``'s upgrade plan and planned evaluation date: those that record
+    its upgrade in its own chain (``record_upgrade``: district staff under commune → district →
+    city; ``city_record_upgrade``: city staff under commune → city, QĐ 1489/2025 and QĐ 26/2026)."""
+    chain = chain_of(product)
+    return frozenset(role for t in TRANSITIONS
+                     if t.target[0] == Stage.UPGRADED and t.kind is Kind.ACT
+                     and (t.chains is None or chain in t.chains) for role in t.roles)
 
 
 def round_entry_states(level: Level) -> set[tuple[Stage, Status, Level]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from ocop_app.dossier import operations as dossier_ops
 from ocop_app.dossier import storage
 from ocop_app.extensions import db
+from ocop_app.workflow import Role
 
 from conftest import TINY_PDF
 from routesweep import Case, WithFiles, out_unit, param, route, scoped
@@ -37,8 +38,8 @@ def _action(product):
     return action
 
 
-def _child_case(ctx, name, make_child, data) -> Case:
-    inside, outside = _products(ctx)
+def _child_case(ctx, name, make_child, data, products=_products) -> Case:
+    inside, outside = products(ctx)
     values = {"product_id": inside.id, name: make_child(inside)}
     out_values = {"product_id": inside.id, name: make_child(outside)}
     values, out_values = scoped(ctx, values, out_values)
@@ -70,19 +71,34 @@ _ACTION_FORM = {"kind": "packaging_design", "description": "Hộp giấy kraft",
                 "cost": "12.500.000", "funding": "own", "starts_on": "01/03/2026", "ends_on": "30/06/2026"}
 
 
+def _plan_products(ctx):
+    """Products whose upgrade plan the acting role keeps (:func:`ocop_app.workflow.upgrade_plan_roles`):
+    the city's officers keep those of the commune → city chain, the district's those of the three levels."""
+    rule_set = "qd26-2026" if ctx.role is Role.CITY_STAFF else "qd148-2023"
+    return (ctx.make_product(rule_set_code=rule_set),
+            ctx.make_product(commune_key=out_unit(ctx), rule_set_code=rule_set))
+
+
 @route("dossier.plan_add")
 def _plan_add(ctx):
-    inside, outside = _products(ctx)
+    inside, outside = _plan_products(ctx)
     values, out_values = scoped(ctx, {"product_id": inside.id}, {"product_id": outside.id})
     return Case(values=values, out_values=out_values, data=_ACTION_FORM)
 
 
 @route("dossier.plan_edit")
 def _plan_edit(ctx):
-    return _child_case(ctx, "action_id", lambda p: _action(p).id, _ACTION_FORM)
+    return _child_case(ctx, "action_id", lambda p: _action(p).id, _ACTION_FORM, products=_plan_products)
 
 
 @route("dossier.delete_file")
 def _delete_file(ctx):
     """A file of the product's own dossier; out of scope: another unit's file named under the user's product."""
     return _child_case(ctx, "file_id", lambda p: _dossier_file(p).id, {})
+
+
+@route("dossier.planned_date")
+def _planned_date(ctx):
+    inside, outside = _plan_products(ctx)
+    values, out_values = scoped(ctx, {"product_id": inside.id}, {"product_id": outside.id})
+    return Case(values=values, out_values=out_values, data={"planned_evaluation_on": "15/09/2026"})

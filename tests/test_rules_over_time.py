@@ -223,3 +223,69 @@ def test_a_round_cannot_start_before_its_decision_nor_end_years_ahead(app, make_
     assert r.status_code == 422 and "hai năm" in r.get_data(as_text=True)
     assert org.post("/staff/evaluation/rounds/new", {**form, "starts_on": "01/06/2026",
                                                      "ends_on": "30/06/2026"}).status_code == 303
+
+
+def test_under_commune_to_city_the_citys_officer_keeps_the_upgrade_plan(app, make_user, make_product, new_client):
+    """Tester report (session 5): only district officers could write an upgrade plan, so after the merger
+    (no district) a product recorded as upgraded could never be sent to evaluation ("no upgrade
+    content recorded"). Under commune → city the city's officer records the upgrade and keeps the plan."""
+    two_level = make_product(Stage.UPGRADED, Status.AWAITING, Level.CITY, name="Tương nếp Bình Phú",
+                             rule_set_code="qd26-2026")
+    three_level = make_product(Stage.UPGRADED, Status.AWAITING, Level.DISTRICT, name="Chè lam Thạch Xá")
+    action = {"kind": "label_design", "description": "Nhãn mới", "status": "done", "cost": "1.500.000",
+              "funding": "state", "starts_on": "01/02/2026", "ends_on": "01/03/2026"}
+    city, district = new_client(), new_client()
+    city.login(make_user(Role.CITY_STAFF, "hanoi"))
+    district.login(make_user(Role.DISTRICT_STAFF))
+
+    page = city.get(f"/staff/dossier/products/{two_level.id}/plan").get_data(as_text=True)
+    assert 'name="description"' in page  # the form is offered
+    assert city.post(f"/staff/dossier/products/{two_level.id}/plan", action).status_code == 303
+    assert city.post(f"/staff/dossier/products/{two_level.id}/planned-date",
+                     {"planned_evaluation_on": "15/09/2026"}).status_code in (200, 303)
+    r = district.post(f"/staff/dossier/products/{two_level.id}/plan", action)
+    assert r.status_code == 403 and "Cán bộ thành phố" in r.get_data(as_text=True)
+    # the three-level chain keeps its district officer; the city's does not write that plan
+    assert district.post(f"/staff/dossier/products/{three_level.id}/plan", action).status_code == 303
+    assert city.post(f"/staff/dossier/products/{three_level.id}/plan", action).status_code == 403
+
+
+def test_the_queue_lists_a_step_held_back_by_work_the_officer_must_do_first(app, make_user, make_product, new_client):
+    """Tester report (session 5): a product waiting for its training to be recorded was missing from the
+    officer's "Việc của tôi" while the producer had no attendance, although the product page said it was
+    waiting for that officer; the officer had no way to find it."""
+    product = make_product(Stage.REGISTERED, Status.APPROVED, Level.CITY, name="Tương nếp Bình Phú",
+                           rule_set_code="qd26-2026")
+    officer = new_client()
+    officer.login(make_user(Role.CITY_STAFF, "hanoi"))
+    page = officer.get("/staff/queue").get_data(as_text=True)
+    row = page.split("Tương nếp Bình Phú")[1].split("</tr>")[0]
+    assert "Ghi nhận tập huấn" in row and "cần làm trước:" in row
+    count = officer.get("/staff/queue/count").get_data(as_text=True)
+    assert re.search(r"\b1\b", count), count
+    # and the step itself is still refused until the attendance is recorded
+    r = officer.post(f"/staff/products/{product.id}/actions/city_record_training",
+                     {"version": str(db.session.get(Product, product.id).version)})
+    assert r.status_code == 403
+
+
+def test_the_registration_form_says_when_its_preselected_decision_is_not_the_one_in_force(app, make_user, new_client):
+    """Tester report (session 5): in December 2026 the form preselected QĐ 148/2023 (Thạch Thất's three
+    levels, the deployment's choice) without a word that QĐ 26/2026 is the decision in force."""
+    c = new_client()
+    c.login(make_user(Role.COMMUNE_STAFF))
+    app.config["OCOP_TODAY"] = __import__("datetime").date(2026, 12, 5)
+    page = c.get("/staff/products/new").get_data(as_text=True)
+    assert "Chọn sẵn: bộ quy định mà đơn vị triển khai đã chọn (Quyết định 148/QĐ-TTg)" in page
+    assert "Quyết định đang có hiệu lực hôm nay là Quyết định 26/2026/QĐ-TTg" in page
+    app.config["OCOP_RULE_SET"] = "qd26-2026"  # a deployment that follows the decision in force: no note
+    assert "Chọn sẵn:" not in c.get("/staff/products/new").get_data(as_text=True)
+
+
+def test_a_guards_message_ends_with_one_full_stop(app, make_user, make_product, new_client):
+    """Tester report (session 5): "Chưa có nội dung nâng cấp nào được ghi nhận.." ended with two full stops."""
+    product = make_product(Stage.UPGRADED, Status.AWAITING, Level.CITY, rule_set_code="qd26-2026")
+    c = new_client()
+    c.login(make_user(Role.CITY_APPROVER, "hanoi"))
+    page = c.get(f"/staff/products/{product.id}").get_data(as_text=True)
+    assert "được ghi nhận." in page and ".." not in re.sub(r"\.\.+/|\.\.\.|…", "", page.split("<main")[1])

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import workflow
 from ..extensions import db
 from ..forms import ActionForm
 from ..models import DossierItem, SelfAssessment, StoredFile, UpgradeAction
@@ -21,8 +22,19 @@ bp = Blueprint("dossier", __name__)
 
 #: Who may change a product's dossier (the commune receives it, the district completes it).
 DOSSIER_EDITORS = (Role.COMMUNE_STAFF, Role.DISTRICT_STAFF)
-#: Who sets the planned evaluation date and edits the upgrade plan.
-DISTRICT_EDITORS = (Role.DISTRICT_STAFF,)
+#: Roles that may keep an upgrade plan; which one keeps a given product's depends on its chain
+#: (:func:`ocop_app.workflow.upgrade_plan_roles`): district staff, or city staff under commune → city.
+PLAN_EDITORS = (Role.DISTRICT_STAFF, Role.CITY_STAFF)
+
+
+def _keeps_plan(product) -> bool:
+    return Role(current_user.role) in workflow.upgrade_plan_roles(product) and not workflow.unit_ended(current_user)
+
+
+def _plan_keeper_or_403(product) -> None:
+    if not _keeps_plan(product):
+        roles = ", ".join(str(r.label) for r in sorted(workflow.upgrade_plan_roles(product)))
+        abort(403, description=_("The upgrade plan of this product is kept by: %(roles)s.", roles=roles))
 
 
 def _can(*allowed: Role) -> bool:
@@ -61,7 +73,7 @@ def _dossier_context(product, upload_form=None, date_form=None):
         "upload_form": upload_form or DossierFileForm(formdata=None),
         "date_form": date_form,
         "can_upload": _can(*DOSSIER_EDITORS) and not operations.frozen(product),
-        "can_plan": _can(*DISTRICT_EDITORS) and not operations.frozen(product),
+        "can_plan": _keeps_plan(product) and not operations.frozen(product),
         "frozen": operations.frozen(product),
         "max_mb": storage.max_bytes() // (1024 * 1024),
     }
@@ -128,9 +140,10 @@ def item_dates(product_id: int, item_id: int):
 
 
 @bp.post("/products/<int:product_id>/planned-date")
-@access(roles(*DISTRICT_EDITORS))
+@access(roles(*PLAN_EDITORS))
 def planned_date(product_id: int):
     product = get_product_or_404(product_id, current_user)
+    _plan_keeper_or_403(product)
     _editable_or_403(product)
     form = PlannedDateForm()
     if form.validate():
@@ -197,7 +210,7 @@ def _plan_context(product, form=None, editing=None):
         "problems": operations.plan_problems(product),
         "form": form or UpgradeActionForm(formdata=None),
         "editing": editing,
-        "can_edit": _can(*DISTRICT_EDITORS) and not operations.frozen(product),
+        "can_edit": _keeps_plan(product) and not operations.frozen(product),
         "frozen": operations.frozen(product),
         "checklist": checklist,
     }
@@ -237,17 +250,19 @@ def _save_action(product, action):
 
 
 @bp.post("/products/<int:product_id>/plan")
-@access(roles(*DISTRICT_EDITORS))
+@access(roles(*PLAN_EDITORS))
 def plan_add(product_id: int):
     product = get_product_or_404(product_id, current_user)
+    _plan_keeper_or_403(product)
     _editable_or_403(product)
     return _save_action(product, None)
 
 
 @bp.route("/products/<int:product_id>/plan/<int:action_id>", methods=["GET", "POST"])
-@access(roles(*DISTRICT_EDITORS))
+@access(roles(*PLAN_EDITORS))
 def plan_edit(product_id: int, action_id: int):
     product = get_product_or_404(product_id, current_user)
+    _plan_keeper_or_403(product)
     action = db.session.get(UpgradeAction, action_id)
     if action is None or action.product_id != product.id:
         abort(404)

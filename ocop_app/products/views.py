@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select, tuple_
 
-from .. import catalog, clock, deadlines, workflow
+from .. import catalog, clock, deadlines, rules, workflow
 from ..extensions import db
 from ..forms import STALE_PAGE, stale_version
 from ..models import AdminUnit, Commune, Producer, Product, StageEvent
@@ -32,8 +32,17 @@ bp = Blueprint("products", __name__)
 # --------------------------------------------------------------------------
 
 
+def _prepares(choice: workflow.Choice) -> bool:
+    """A step of the user's own (an act, e.g. recording training) held back only by work the user
+    does first (e.g. the producer's attendance): the product is the user's to move on."""
+    t = choice.transition
+    # A council's result is taken by closing its round (its sheets are in "Việc của tôi" already).
+    return t.kind is workflow.Kind.ACT and not choice.open and "round_result" not in t.effects
+
+
 def queue_products(user) -> list[Product]:
-    """Products in the user's scope with a step open to the user now, oldest change first."""
+    """Products in the user's scope with a step open to the user now, or an act of theirs held back by
+    work they must do first (shown with what holds it back), oldest change first."""
     states = sorted({s for role in workflow.acting_roles(user) for s in workflow.queue_states(role)})
     if not states:
         return []
@@ -44,7 +53,8 @@ def queue_products(user) -> list[Product]:
         ))
         .order_by(Product.updated_at, Product.id)
     )
-    return [p for p in db.session.scalars(stmt) if workflow.available_transitions(p, user)]
+    return [p for p in db.session.scalars(stmt)
+            if any(c.open or _prepares(c) for c in workflow.choices(p, user))]
 
 
 @bp.get("/")
@@ -62,11 +72,14 @@ def queue():
     counts: dict[str, int] = {}
     rows = []
     for p in products:
-        steps = workflow.available_transitions(p, current_user)
+        choices = workflow.choices(p, current_user)
+        steps = [c.transition for c in choices if c.open]
+        held = [c for c in choices if _prepares(c)]
         # Each product counted once, under the step that moves it on (not its return or reject).
-        forward = [t for t in steps if t.kind in (workflow.Kind.ACT, workflow.Kind.SIGN_OFF)] or steps
+        forward = ([t for t in steps if t.kind in (workflow.Kind.ACT, workflow.Kind.SIGN_OFF)]
+                   or [c.transition for c in held] or steps)
         counts[str(forward[0].label)] = counts.get(str(forward[0].label), 0) + 1
-        rows.append((p, steps))
+        rows.append((p, steps, held))
     sheets = history.sheets_waiting(current_user)
     if sheets:
         counts[_("Score sheets to fill in")] = len(sheets)
@@ -219,6 +232,12 @@ def product_new():
         (r.code, f"{r.decision} — {' → '.join(str(Level(lv).label) for lv in r.levels)}") for r in offered]
     if not form.rule_set_code.raw_data:  # not posted (e.g. an older form): the deployment's choice
         form.rule_set_code.data = offered[0].code
+    # Say so when the deployment's choice is not the decision in force today (tester report, session 5).
+    current = rules.in_force_on(clock.today())
+    rule_set_hint = (_("Preselected: the rule set this deployment chose (%(chosen)s). The decision in force "
+                       "today is %(current)s.", chosen=offered[0].decision, current=current.decision)
+                     if current is not None and current.code != offered[0].code
+                     and any(r.code == current.code for r in offered) else None)
     commune = current_user.unit
     if form.validate_on_submit():
         try:
@@ -227,7 +246,8 @@ def product_new():
             db.session.rollback()
             for name, message in exc.errors.items():
                 getattr(form, name).errors = [message]
-            return render("products/form.html", "products/_form.html", status=422, form=form, product=None)
+            return render("products/form.html", "products/_form.html", status=422, form=form, product=None,
+                          rule_set_hint=rule_set_hint)
         producer = _producer_for(form, commune)
         product = operations.register(
             name=form.name.data,
@@ -243,7 +263,8 @@ def product_new():
         return redirect_to(url_for("products.product_detail", product_id=product.id),
                            _("Product registered as a draft. Submit it when the dossier is ready."))
     status = 422 if form.is_submitted() else 200
-    return render("products/form.html", "products/_form.html", status=status, form=form, product=None)
+    return render("products/form.html", "products/_form.html", status=status, form=form, product=None,
+                  rule_set_hint=rule_set_hint)
 
 
 @bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
