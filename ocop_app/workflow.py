@@ -575,6 +575,8 @@ class Choice:
 
     transition: Transition
     blocked_by: list = field(default_factory=list)
+    #: Names of the guards that block it (e.g. ``"plan_finished"``), in the same order.
+    blocked_guards: tuple = ()
 
     @property
     def open(self) -> bool:
@@ -658,8 +660,8 @@ def choices(product: "Product", user: "User") -> list[Choice]:
     result = []
     for t in transitions_from(*state_of(product), chain_of(product)):
         if roles.keys() & t.roles:
-            blocked = [msg for g in t.guards if (msg := g.check(product, user)) is not None]
-            result.append(Choice(t, blocked))
+            failing = [(g.name, msg) for g in t.guards if (msg := g.check(product, user)) is not None]
+            result.append(Choice(t, [msg for _n, msg in failing], tuple(n for n, _m in failing)))
     return result
 
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from conftest import closed_round_with, satisfy_guards, in_own_context
-from ocop_app import rules
+from ocop_app import clock, rules
 from ocop_app.extensions import db
 from ocop_app.models import Product, StageEvent
 from ocop_app.workflow import Level, Role, Stage, Status
@@ -100,8 +100,9 @@ def test_a_2026_dossier_goes_commune_to_city_with_no_district_step(app, make_use
     closed_round_with(_fresh(pid), council, "scored", Level.CITY, score=72.5, stars=4)
     for client_user, step, extra in (
         (council, "city_finalise_evaluation", {}),
-        (city_approver, "city_confirm_ranking", {"decision_no": "12/QĐ-UBND", "signed_on": "15/07/2026",
-                                                 "certificate_no": "OCOP-HN-2026-0012"}),
+        # signed on the day of the council's result or later (the result is recorded today)
+        (city_approver, "city_confirm_ranking", {"decision_no": "12/QĐ-UBND", "certificate_no": "OCOP-HN-2026-0012",
+                                                 "signed_on": clock.today().strftime("%d/%m/%Y")}),
     ):
         response = _act(clients[client_user.id], pid, step, **extra)
         assert response.status_code == 303, (step, response.get_data(as_text=True)[:300])
@@ -289,3 +290,63 @@ def test_a_guards_message_ends_with_one_full_stop(app, make_user, make_product, 
     c.login(make_user(Role.CITY_APPROVER, "hanoi"))
     page = c.get(f"/staff/products/{product.id}").get_data(as_text=True)
     assert "được ghi nhận." in page and ".." not in re.sub(r"\.\.+/|\.\.\.|…", "", page.split("<main")[1])
+
+
+def _city_scored_two_level(make_user, make_product, *, score, stars):
+    """A commune → city product the city council has scored (result recorded today), and the approver's client."""
+    council = make_user(Role.CITY_COUNCIL)
+    product = make_product(Stage.UPGRADED, Status.APPROVED, Level.CITY, rule_set_code="qd26-2026",
+                           name="Miến dong Tây Phương")
+    closed_round_with(product, council, "scored", Level.CITY, score=score, stars=stars)
+    return product, council
+
+
+def test_the_city_recognises_a_potential_five_star_as_four_and_proposes_it_to_the_central_level(
+        app, make_user, make_product, new_client):
+    """Tester report (session 5): the city approver recognised ★5 and issued a five-star certificate, although
+    under QĐ 26/2026 (as QĐ 148/2023) the city recognises ★3–★4 and the central level ★5."""
+    product, council = _city_scored_two_level(make_user, make_product, score=95, stars=5)
+    chair, approver = new_client(), new_client()
+    chair.login(council)
+    approver.login(make_user(Role.CITY_APPROVER, "hanoi"))
+    assert _act(chair, product.id, "city_finalise_evaluation").status_code == 303
+    today = clock.today().strftime("%d/%m/%Y")
+    r = _act(approver, product.id, "city_confirm_ranking", decision_no="15/QĐ-UBND", signed_on=today,
+             certificate_no="OCOP-HN-2026-0015")
+    assert r.status_code == 303, r.get_data(as_text=True)[:400]
+    ranked = _fresh(product.id)
+    assert (ranked.stage, ranked.stars, ranked.proposed_central, ranked.certificate.stars) == ("ranked", 4, True, 4)
+    assert "council 5 stars, recognised here 4 stars" in ranked.events[-1].detail
+    db.session.rollback()
+
+
+def test_a_recognition_is_not_signed_before_the_city_councils_result_under_commune_to_city(
+        app, make_user, make_product, new_client):
+    """Tester report (session 5): under commune → city a signing date of 01/01/2020 was accepted, so the
+    certificate was issued already expired; the council-result check covered only the three-level steps."""
+    product, council = _city_scored_two_level(make_user, make_product, score=72, stars=4)
+    chair, approver = new_client(), new_client()
+    chair.login(council)
+    approver.login(make_user(Role.CITY_APPROVER, "hanoi"))
+    assert _act(chair, product.id, "city_finalise_evaluation").status_code == 303
+    r = _act(approver, product.id, "city_confirm_ranking", decision_no="16/QĐ-UBND", signed_on="01/01/2020",
+             certificate_no="OCOP-HN-2026-0016")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 422 and "trước khi có kết quả của hội đồng" in page and "OCOP-HN-2026-0016" in page
+    assert _fresh(product.id).stage == "evaluated"
+    db.session.rollback()
+
+
+def test_the_approvers_queue_names_a_sign_off_held_back_by_the_plan_and_dossier(app, make_user, make_product,
+                                                                                new_client):
+    """Tester report (session 5): with the plan unfinished and dossier files missing, the city approver's
+    queue showed the product only under "return" and "reject", as if returning it were the job."""
+    make_product(Stage.UPGRADED, Status.AWAITING, Level.CITY, name="Tương nếp Tây Phương",
+                 rule_set_code="qd26-2026")
+    approver = new_client()
+    approver.login(make_user(Role.CITY_APPROVER, "hanoi"))
+    page = approver.get("/staff/queue").get_data(as_text=True)
+    row = page.split("Tương nếp Tây Phương")[1].split("</tr>")[0]
+    assert "Xác nhận nâng cấp và chuyển đánh giá — cần làm trước:" in row and "Phương án nâng cấp" in row
+    summary = re.search(r'<ul class="counts"[^>]*>(.*?)</ul>', page, re.S).group(1)
+    assert "Xác nhận nâng cấp và chuyển đánh giá" in summary and "Trả lại" not in summary

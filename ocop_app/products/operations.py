@@ -239,7 +239,7 @@ def validate_certificate(inputs: dict, rule_set: rules.RuleSet) -> dict:
 
 
 #: The steps that record a council's result on a product (the date a recognition may follow).
-RESULT_ACTIONS = ("finalise_evaluation", "city_council_result")
+RESULT_ACTIONS = ("finalise_evaluation", "city_council_result", "city_finalise_evaluation")
 
 
 def _result_date(product: Product) -> dt.date | None:
@@ -255,6 +255,10 @@ def _rank(product: Product, inputs: dict) -> str:
     rule set's ``certificate_months`` from signing, QĐ 26/2026 Điều 4.3), issued by the level
     taking the step (the district under QĐ 148/2023 for ★3, else the city).
 
+    A product the council ranked above what this level recognises (★5 at the city, which
+    recognises ★3–★4 under QĐ 148/2023 and QĐ 26/2026) is recognised at the level's highest
+    star and proposed to the central level.
+
     :raises InvalidInput: see :func:`validate_certificate`; or signed before the council's result."""
     values = validate_certificate(inputs, product.rule_set)
     result_on = _result_date(product)
@@ -264,6 +268,13 @@ def _rank(product: Product, inputs: dict) -> str:
     product.ranked_on = values["signed_on"]
     product.ranked_year = product.ranked_on.year
     product.proposed_central = product.score is not None and product.score >= product.rule_set.central_min_score
+    # A level recognises only its own stars (rule set "recognition"; ★5 is the central level's): a
+    # potential ★5 is recognised ★4 by the city/province and proposed to the central level.
+    council_stars = product.stars
+    here = [s for s in range(1, (product.stars or 0) + 1) if product.rule_set.recognising_level(s) == product.level]
+    if here and product.stars > max(here):
+        product.stars = max(here)
+        product.proposed_central = True
     certificate = Certificate(
         product=product, number=values["certificate_no"], decision_no=values["decision_no"],
         signed_on=values["signed_on"], valid_until=product.rule_set.certificate_valid_until(values["signed_on"]),
@@ -271,6 +282,8 @@ def _rank(product: Product, inputs: dict) -> str:
     )
     db.session.add(certificate)
     detail = f"decision={values['decision_no']}; certificate={values['certificate_no']}; signed={values['signed_on']}"
+    if council_stars != product.stars:
+        detail += f"; council {council_stars} stars, recognised here {product.stars} stars"
     return detail + ("; proposed to the central level" if product.proposed_central else "")
 
 

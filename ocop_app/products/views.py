@@ -32,12 +32,18 @@ bp = Blueprint("products", __name__)
 # --------------------------------------------------------------------------
 
 
+#: Guards that hold a step back until work is done on the product first (attendance, upgrade plan,
+#: dossier), as opposed to guards choosing between alternative steps or someone else's sign-off.
+PREPARATION_GUARDS = frozenset({"producer_trained", "plan_finished", "dossier_complete"})
+
+
 def _prepares(choice: workflow.Choice) -> bool:
-    """A step of the user's own (an act, e.g. recording training) held back only by work the user
-    does first (e.g. the producer's attendance): the product is the user's to move on."""
+    """A forward step of the user's (an act such as recording training, or a sign-off such as sending
+    to evaluation) held back only by work to be done first (:data:`PREPARATION_GUARDS`): the product
+    is the user's to move on once it is done, so "Việc của tôi" lists it, saying what."""
     t = choice.transition
-    # A council's result is taken by closing its round (its sheets are in "Việc của tôi" already).
-    return t.kind is workflow.Kind.ACT and not choice.open and "round_result" not in t.effects
+    return (not choice.open and t.kind in (workflow.Kind.ACT, workflow.Kind.SIGN_OFF)
+            and set(choice.blocked_guards) <= PREPARATION_GUARDS)
 
 
 def queue_products(user) -> list[Product]:
