@@ -18,6 +18,14 @@ def _fresh(product_id) -> Product:
     return db.session.get(Product, product_id)
 
 
+def _queue_row(user, new_client, name):
+    """``(client, "Việc của tôi" page, the table row of product ``name``)`` for ``user``, logged in."""
+    client = new_client()
+    client.login(user)
+    page = client.get("/staff/queue").get_data(as_text=True)
+    return client, page, page.split(name)[1].split("</tr>")[0]
+
+
 def _act(client, product_id, name, **data):
     version = _fresh(product_id).version
     db.session.rollback()
@@ -257,10 +265,7 @@ def test_the_queue_lists_a_step_held_back_by_work_the_officer_must_do_first(app,
     waiting for that officer; the officer had no way to find it."""
     product = make_product(Stage.REGISTERED, Status.APPROVED, Level.CITY, name="Tương nếp Bình Phú",
                            rule_set_code="qd26-2026")
-    officer = new_client()
-    officer.login(make_user(Role.CITY_STAFF, "hanoi"))
-    page = officer.get("/staff/queue").get_data(as_text=True)
-    row = page.split("Tương nếp Bình Phú")[1].split("</tr>")[0]
+    officer, _page, row = _queue_row(make_user(Role.CITY_STAFF, "hanoi"), new_client, "Tương nếp Bình Phú")
     assert "Ghi nhận tập huấn" in row and "cần làm trước:" in row
     count = officer.get("/staff/queue/count").get_data(as_text=True)
     assert re.search(r"\b1\b", count), count
@@ -343,10 +348,7 @@ def test_the_approvers_queue_names_a_sign_off_held_back_by_the_plan_and_dossier(
     queue showed the product only under "return" and "reject", as if returning it were the job."""
     make_product(Stage.UPGRADED, Status.AWAITING, Level.CITY, name="Tương nếp Tây Phương",
                  rule_set_code="qd26-2026")
-    approver = new_client()
-    approver.login(make_user(Role.CITY_APPROVER, "hanoi"))
-    page = approver.get("/staff/queue").get_data(as_text=True)
-    row = page.split("Tương nếp Tây Phương")[1].split("</tr>")[0]
+    _approver, page, row = _queue_row(make_user(Role.CITY_APPROVER, "hanoi"), new_client, "Tương nếp Tây Phương")
     assert "Xác nhận nâng cấp và chuyển đánh giá — cần làm trước:" in row and "Phương án nâng cấp" in row
     summary = re.search(r'<ul class="counts"[^>]*>(.*?)</ul>', page, re.S).group(1)
     assert "Xác nhận nâng cấp và chuyển đánh giá" in summary and "Trả lại" not in summary

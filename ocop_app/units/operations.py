@@ -117,11 +117,11 @@ def load_successions(path: Path = MERGER_2025, report: MergerReport | None = Non
     report = report or MergerReport()
     rows = read_merger_file(path)
     for row in rows:
-        district = db.session.scalars(select(District).where(District.name == row["old_district"].strip())).first()
+        district = db.session.scalars(select(District).where(District.name == row["old_district"])).first()
         old = None
         if district is not None:
             old = db.session.scalars(select(Commune).where(
-                Commune.name == row["old_unit"].strip(), Commune.parent_id == district.id)).first()
+                Commune.name == row["old_unit"], Commune.parent_id == district.id)).first()
         if old is None:
             kind, name = row["old_unit_type"], row["old_unit"]
             report.skipped.append(name if name.lower().startswith(kind.lower() + " ") else f"{kind} {name}".strip())
@@ -129,22 +129,22 @@ def load_successions(path: Path = MERGER_2025, report: MergerReport | None = Non
         city = district.parent
         effective = dt.date.fromisoformat(row["effective_date"])
         new = db.session.scalars(select(Commune).where(
-            Commune.name == row["new_commune"].strip(), Commune.parent_id == city.id)).first()
+            Commune.name == row["new_commune"], Commune.parent_id == city.id)).first()
         if new is None:
             from ..text import slug
 
-            new = Commune(name=row["new_commune"].strip(), unit_type=row["new_commune_type"].strip(),
-                          code=row["new_code"].strip() or None, parent=city, valid_from=effective,
-                          slug=slug(row["new_commune"]), source=row["source_url"].strip()[:300])
+            new = Commune(name=row["new_commune"], unit_type=row["new_commune_type"],
+                          code=row["new_code"] or None, parent=city, valid_from=effective,
+                          slug=slug(row["new_commune"]), source=row["source_url"][:300])
             db.session.add(new)
             db.session.flush()
             report.add("new communes")
         exists = db.session.scalars(select(UnitSuccession).where(
             UnitSuccession.old_unit_id == old.id, UnitSuccession.new_unit_id == new.id)).first()
         if exists is None:
-            db.session.add(UnitSuccession(old_unit=old, new_unit=new, whole=row["whole_or_part"].strip() == "whole",
-                                          effective_on=effective, source=row["source_url"].strip(),
-                                          note=row["note"].strip()))
+            db.session.add(UnitSuccession(old_unit=old, new_unit=new, whole=row["whole_or_part"] == "whole",
+                                          effective_on=effective, source=row["source_url"],
+                                          note=row["note"]))
             report.add("succession rows")
     db.session.flush()
     return report
@@ -320,15 +320,21 @@ def waiting_relocations(user: User) -> list[Relocation]:
     """The split communes' products still waiting for a person to confirm their new commune, that
     ``user`` confirms: all of them for the administrator, those of the user's city/province for its
     OCOP officers (city staff), none for anyone else. Oldest unit first."""
-    role = Role(user.role)
-    if role not in (Role.ADMIN, Role.CITY_STAFF):
+    if Role(user.role) not in (Role.ADMIN, Role.CITY_STAFF):
         return []
     pending = db.session.scalars(
         select(Relocation).where(Relocation.decided_at.is_(None), Relocation.subject_type == "product")
         .order_by(Relocation.old_unit_id, Relocation.id)).all()
-    if role is Role.ADMIN:
-        return list(pending)
-    return [r for r in pending if (city := r.old_unit.ancestor(Level.CITY)) is not None and city.id == user.unit_id]
+    return [r for r in pending if confirms(r, user)]
+
+
+def confirms(relocation: Relocation, user: User) -> bool:
+    """Whether ``user`` may confirm ``relocation``'s new commune by scope: the administrator any,
+    others those of the split commune's city/province (the role is checked by the route)."""
+    if Role(user.role) is Role.ADMIN:
+        return True
+    city = relocation.old_unit.ancestor(Level.CITY)
+    return city is not None and city.id == user.unit_id
 
 
 def candidates(relocation: Relocation) -> list[AdminUnit]:

@@ -14,7 +14,7 @@ from ..models import AccountEvent, AccountReview, AdminUnit, Relocation
 from ..permissions import access, roles
 from ..products.operations import Conflict, InvalidInput
 from ..rendering import redirect_to, render
-from ..workflow import Level, Role
+from ..workflow import Role
 from . import accounts, operations
 
 bp = Blueprint("units", __name__)
@@ -24,10 +24,7 @@ CONFIRMERS = (Role.ADMIN, Role.CITY_STAFF)
 
 
 def _in_scope(relocation: Relocation) -> bool:
-    if Role(current_user.role) is Role.ADMIN:
-        return True
-    city = relocation.old_unit.ancestor(Level.CITY)
-    return city is not None and city.id == current_user.unit_id
+    return operations.confirms(relocation, current_user)
 
 
 def _rows(errors: dict | None = None):
